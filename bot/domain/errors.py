@@ -1,0 +1,66 @@
+"""The DomainError tree: every rule violation a person can cause, as one family.
+
+    DomainError                      a rule said no; the message is safe to show the person
+    ├── InvalidInput                 a value is malformed (date, nation, reference, ...)
+    │   └── ProtocolError            a preset file is broken (names file, rule and field)
+    ├── NotFound                     no such case, board, member or deadline
+    ├── NotAllowed                   the person lacks the role, or is conflicted
+    ├── InvalidTransition            the case's state does not allow the trigger
+    └── Conflict                     somebody else got there first (a decision already exists)
+
+Messages never contain identifying details of a subject: they are shown in Slack and logged.
+"""
+
+
+class DomainError(Exception):
+    """A business rule refused the request; ``str(err)`` is fit to show the person."""
+
+
+class InvalidInput(DomainError):
+    """A value given by a person or a file is malformed."""
+
+
+class ProtocolError(InvalidInput):
+    """A protocol preset file is broken.
+
+    Args:
+        path: the preset file.
+        message: what is wrong.
+        rule: the rule id, when the fault is in one rule.
+        field: the field name, when the fault is in one field.
+        line: the line in the file, when known.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        *,
+        rule: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.path, self.rule, self.field, self.line = path, rule, field, line
+        where = path if line is None else f"{path}:{line}"
+        parts = [where]
+        if rule is not None:
+            parts.append(f"rule {rule!r}")
+        if field is not None:
+            parts.append(f"field {field!r}")
+        super().__init__(f"{', '.join(parts)}: {message}")
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or the person may not know it exists)."""
+
+
+class NotAllowed(DomainError):
+    """The person may not do this: wrong role, not a member, or a declared conflict."""
+
+
+class InvalidTransition(DomainError):
+    """The case's current state does not allow this step."""
+
+
+class Conflict(DomainError):
+    """The step was already taken by somebody else (for example a decision already recorded)."""

@@ -1,0 +1,376 @@
+"""Protocol presets: each board's timescales as data, loaded and validated into dataclasses.
+
+A preset is a TOML file (``bot/domain/presets/<name>.toml``, or a board's own file)::
+
+    [protocol]
+    name = "surrey"
+    title = "Surrey Safeguarding Children Board: SCR procedure"
+    source = "002_0ceef0fde733de82.txt"
+
+    [[rules]]
+    id = "national-bodies-informed"
+    label = "Ofsted, DfE and the national panel informed of the decision"
+    event = "decision"
+    amount = 5
+    unit = "working_days"          # working_days | calendar_days | weeks | months
+    direction = "after"            # after | before
+    owner = "business_manager"     # a board role
+    reminders = [5, 2, 1, 0]       # working days before the due day (optional)
+    applies_to = ["scr"]           # review types (optional; empty means every type)
+    source = "002_0ceef0fde733de82.txt §1.2: \\"...within 5 working days...\\""
+    alternative_events = []        # other readings a board may choose (optional)
+    note = ""                      # why a reading was chosen (optional)
+
+A board chooses another reading of an ambiguous rule in its board file
+(``[boards.rule_events] <rule id> = "<event>"``); the preset lists the readings it allows in
+``alternative_events`` and says in ``note`` why the default was chosen.
+
+Every fault in a file is reported as one :class:`ProtocolError` naming the file, the line, the
+rule and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+from bot.domain.boards import ReviewType, Role
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.errors import InvalidInput, ProtocolError
+
+DEFAULT_REMINDERS: tuple[int, ...] = (5, 2, 1, 0)
+"""Working days before the due day at which the owner is reminded. Source: PRODUCT.md."""
+
+
+class Event(StrEnum):
+    """An event a deadline counts from (the CLI's EVENT keys, PRODUCT.md §Command-line contract)."""
+
+    REFERRAL = "referral"
+    NOTIFICATION = "notification"
+    AWARE = "aware"
+    MEETING = "meeting"
+    RECOMMENDATION = "recommendation"
+    DECISION = "decision"
+    INITIATION = "initiation"
+    PUBLICATION = "publication"
+    INFORMATION_REQUEST = "information_request"
+    COMPLAINT = "complaint"
+
+
+class Unit(StrEnum):
+    """How a rule's amount is counted."""
+
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class Direction(StrEnum):
+    """Whether the deadline falls after or before its event."""
+
+    AFTER = "after"
+    BEFORE = "before"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One timescale of a protocol: something is due an amount of time from an event."""
+
+    id: str
+    label: str
+    event: Event
+    amount: int
+    unit: Unit
+    direction: Direction
+    owner: Role
+    source: str
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    applies_to: frozenset[ReviewType] = frozenset()
+    alternative_events: tuple[Event, ...] = ()
+    note: str = ""
+
+    def applies(self, review_type: ReviewType | None) -> bool:
+        """Return whether this rule applies to a case of ``review_type`` (None: any)."""
+        return not self.applies_to or review_type is None or review_type in self.applies_to
+
+    def due(self, event_date: date, calendar: WorkingCalendar) -> date:
+        """Return the due date counted from ``event_date`` on ``calendar``."""
+        n = self.amount if self.direction is Direction.AFTER else -self.amount
+        match self.unit:
+            case Unit.WORKING_DAYS:
+                return calendar.add_working_days(event_date, n)
+            case Unit.CALENDAR_DAYS:
+                return calendar.add_calendar_days(event_date, n)
+            case Unit.WEEKS:
+                return calendar.add_weeks(event_date, n)
+            case Unit.MONTHS:
+                return calendar.add_months(event_date, n)
+        raise AssertionError(self.unit)  # pragma: no cover - exhaustive
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline computed from a rule and the date of its event."""
+
+    rule: Rule
+    event_date: date
+    due: date
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A board's set of timescale rules."""
+
+    name: str
+    title: str
+    source: str
+    rules: tuple[Rule, ...]
+    path: str = ""
+    notes: str = ""
+
+    def rule(self, rule_id: str) -> Rule:
+        """Return the rule called ``rule_id``.
+
+        Raises:
+            InvalidInput: no such rule in this protocol.
+        """
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise InvalidInput(f"protocol {self.name!r} has no rule {rule_id!r}")
+
+    def with_events(self, choices: Mapping[str, str]) -> Protocol:
+        """Return this protocol with a board's chosen readings of ambiguous rules.
+
+        Args:
+            choices: rule id -> the event the board counts that rule from; each must be the
+                rule's own event or one of its ``alternative_events``.
+
+        Raises:
+            InvalidInput: an unknown rule, or an event the rule does not allow.
+        """
+        rules = list(self.rules)
+        for rule_id, event in choices.items():
+            r = self.rule(rule_id)
+            allowed = (r.event, *r.alternative_events)
+            if event not in allowed:
+                options = ", ".join(allowed)
+                raise InvalidInput(
+                    f"rule {rule_id!r} of protocol {self.name!r} can count from {options}, "
+                    f"not {event!r}"
+                )
+            rules[rules.index(r)] = replace(r, event=Event(event))
+        return replace(self, rules=tuple(rules))
+
+    def deadlines(
+        self,
+        events: Mapping[Event, date],
+        calendar: WorkingCalendar,
+        review_type: ReviewType | None = None,
+        *,
+        only: Iterable[Event] | None = None,
+    ) -> list[Due]:
+        """Compute every deadline whose event has happened, sorted by due date.
+
+        Args:
+            events: the dates of the events known so far.
+            calendar: the board's working calendar.
+            review_type: the case's review type; rules for other types are left out.
+            only: when given, only rules counting from these events (a new event's deadlines).
+        """
+        wanted = set(only) if only is not None else None
+        out = [
+            Due(rule=r, event_date=events[r.event], due=r.due(events[r.event], calendar))
+            for r in self.rules
+            if r.event in events
+            and r.applies(review_type)
+            and (wanted is None or r.event in wanted)
+        ]
+        return sorted(out, key=lambda d: (d.due, d.rule.id))
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+_PRESETS = "bot.domain.presets"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_REQUIRED = ("id", "label", "event", "amount", "unit", "direction", "owner", "source")
+_OPTIONAL = ("reminders", "applies_to", "alternative_events", "note")
+
+
+def preset_names() -> list[str]:
+    """Return the names of the presets that ship with casedesk, sorted."""
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in resources.files(_PRESETS).iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
+def load_protocol(name_or_path: str | Path) -> Protocol:
+    """Load a shipped preset by name, or a board's own preset file by path.
+
+    Raises:
+        InvalidInput: the name is neither a preset nor an existing file.
+        ProtocolError: the file is broken (names the file, line, rule and field).
+    """
+    text_name = str(name_or_path)
+    if text_name in preset_names():
+        resource = resources.files(_PRESETS).joinpath(f"{text_name}.toml")
+        return parse_protocol(resource.read_text(encoding="utf-8"), f"{text_name}.toml")
+    path = Path(text_name)
+    if path.suffix == ".toml" or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise ProtocolError(str(path), f"cannot read the file ({err.strerror})") from None
+        return parse_protocol(text, str(path))
+    raise InvalidInput(
+        f"unknown protocol {text_name!r}; presets are: {', '.join(preset_names())} "
+        "(or give the path of a .toml preset file)"
+    )
+
+
+def parse_protocol(text: str, path: str) -> Protocol:
+    """Parse and validate a preset file's text; ``path`` is used in error messages.
+
+    Raises:
+        ProtocolError: on the first fault found.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        match = re.search(r"line (\d+)", str(err))
+        line = int(match.group(1)) if match else None
+        raise ProtocolError(path, f"not valid TOML ({err})", line=line) from None
+    lines = _Lines(text)
+    head = data.get("protocol")
+    if not isinstance(head, dict):
+        raise ProtocolError(path, "missing the [protocol] table", field="protocol")
+    for key in ("name", "title", "source"):
+        if not isinstance(head.get(key), str) or not head[key].strip():
+            raise ProtocolError(
+                path, "required text is missing", field=f"protocol.{key}",
+                line=lines.of_key(key, None),
+            )
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ProtocolError(path, "a protocol needs at least one [[rules]] table", field="rules")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        rule = _parse_rule(raw, index, path, lines)
+        if rule.id in seen:
+            raise ProtocolError(
+                path, "duplicate rule id", rule=rule.id, field="id",
+                line=lines.of_key("id", index),
+            )
+        seen.add(rule.id)
+        rules.append(rule)
+    return Protocol(
+        name=head["name"],
+        title=head["title"],
+        source=head["source"],
+        notes=str(head.get("notes", "")),
+        rules=tuple(rules),
+        path=path,
+    )
+
+
+def _parse_rule(raw: object, index: int, path: str, lines: _Lines) -> Rule:
+    """Validate one ``[[rules]]`` table into a Rule."""
+    if not isinstance(raw, dict):
+        raise ProtocolError(path, "each rule must be a table", field="rules")
+    rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
+
+    def fail(key: str, message: str) -> ProtocolError:
+        return ProtocolError(
+            path, message, rule=rule_id, field=key, line=lines.of_key(key, index)
+        )
+
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise fail(unknown[0], f"unknown field; allowed: {', '.join(_REQUIRED + _OPTIONAL)}")
+    for key in _REQUIRED:
+        if key not in raw:
+            raise ProtocolError(
+                path, "required field is missing", rule=rule_id, field=key,
+                line=lines.rule_start(index),
+            )
+    for key in ("id", "label", "source"):
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise fail(key, "must be non-empty text")
+    if not _ID.match(raw["id"]):
+        raise fail("id", "must be lower-case letters, digits and hyphens")
+    amount = raw["amount"]
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+        raise fail("amount", "must be a whole number, zero or more")
+
+    def enum(key: str, kind: type[StrEnum], value: object) -> StrEnum:
+        try:
+            return kind(value)
+        except ValueError:
+            choices = ", ".join(m.value for m in kind)
+            raise fail(key, f"{value!r} is not one of: {choices}") from None
+
+    def enum_list(key: str, kind: type[StrEnum]) -> tuple:
+        value = raw.get(key, [])
+        if not isinstance(value, list):
+            raise fail(key, "must be a list")
+        return tuple(enum(key, kind, v) for v in value)
+
+    reminders = raw.get("reminders", list(DEFAULT_REMINDERS))
+    if not isinstance(reminders, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in reminders
+    ):
+        raise fail("reminders", "must be a list of whole numbers of working days, zero or more")
+    note = raw.get("note", "")
+    if not isinstance(note, str):
+        raise fail("note", "must be text")
+    return Rule(
+        id=raw["id"],
+        label=raw["label"].strip(),
+        event=enum("event", Event, raw["event"]),
+        amount=amount,
+        unit=enum("unit", Unit, raw["unit"]),
+        direction=enum("direction", Direction, raw["direction"]),
+        owner=enum("owner", Role, raw["owner"]),
+        source=raw["source"].strip(),
+        reminders=tuple(sorted(set(reminders), reverse=True)),
+        applies_to=frozenset(enum_list("applies_to", ReviewType)),
+        alternative_events=enum_list("alternative_events", Event),
+        note=note.strip(),
+    )
+
+
+class _Lines:
+    """Find the line of a key in a preset's text, for error messages (tomllib gives none)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.starts = [i for i, ln in enumerate(self.lines) if ln.strip() == "[[rules]]"]
+
+    def rule_start(self, index: int) -> int | None:
+        """Return the 1-based line of the ``index``-th ``[[rules]]`` header."""
+        return self.starts[index] + 1 if index < len(self.starts) else None
+
+    def of_key(self, key: str, index: int | None) -> int | None:
+        """Return the 1-based line of ``key`` in rule ``index`` (None: the [protocol] table)."""
+        if index is None:
+            lo, hi = 0, self.starts[0] if self.starts else len(self.lines)
+        elif index < len(self.starts):
+            lo = self.starts[index]
+            hi = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.lines)
+        else:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for i in range(lo, hi):
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return None
