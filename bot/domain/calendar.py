@@ -64,6 +64,7 @@ _SUBDIVISIONS = {
 
 # Years computed on each side of the first year asked about; more are added when needed.
 _SPAN = 3
+_MIN_YEAR, _MAX_YEAR = 1, 9999  # the years ``datetime.date`` can hold
 
 
 class WorkingCalendar:
@@ -111,12 +112,17 @@ class WorkingCalendar:
                 i = bisect_right(self._days, start.toordinal()) + n - 1
                 if i < len(self._days):
                     return date.fromordinal(self._days[i])
-                self._cover(self._last_year + _SPAN)
+                if self._last_year >= _MAX_YEAR:
+                    break
+                self._cover(min(_MAX_YEAR, self._last_year + _SPAN))
             else:
                 i = bisect_left(self._days, start.toordinal()) + n
                 if i >= 0:
                     return date.fromordinal(self._days[i])
-                self._cover(self._first_year - _SPAN)
+                if self._first_year <= _MIN_YEAR:
+                    break
+                self._cover(max(_MIN_YEAR, self._first_year - _SPAN))
+        raise InvalidInput(f"{n} working days from {start.isoformat()} is out of range")
 
     def working_days_between(self, start: date, end: date) -> int:
         """Count the working days in (start, end]; negative when ``end`` is before ``start``."""
@@ -136,22 +142,38 @@ class WorkingCalendar:
 
     @staticmethod
     def add_calendar_days(start: date, n: int) -> date:
-        """Return ``start`` plus ``n`` calendar days (negative counts back)."""
-        return start + timedelta(days=n)
+        """Return ``start`` plus ``n`` calendar days (negative counts back).
+
+        Raises:
+            InvalidInput: the result falls outside the years 1 to 9999.
+        """
+        try:
+            return start + timedelta(days=n)
+        except OverflowError:
+            raise InvalidInput(f"{n} days from {start.isoformat()} is out of range") from None
 
     @staticmethod
     def add_weeks(start: date, n: int) -> date:
-        """Return ``start`` plus ``n`` weeks (negative counts back)."""
-        return start + timedelta(weeks=n)
+        """Return ``start`` plus ``n`` weeks (negative counts back).
+
+        Raises:
+            InvalidInput: the result falls outside the years 1 to 9999.
+        """
+        return WorkingCalendar.add_calendar_days(start, 7 * n)
 
     @staticmethod
     def add_months(start: date, n: int) -> date:
         """Return the same day ``n`` calendar months on, clamped to the month's last day.
 
         31 January plus one month is 28 (or 29) February; negative ``n`` counts back.
+
+        Raises:
+            InvalidInput: the result falls outside the years 1 to 9999.
         """
         month0 = start.month - 1 + n
         year, month = start.year + month0 // 12, month0 % 12 + 1
+        if not 1 <= year <= 9999:
+            raise InvalidInput(f"{n} months from {start.isoformat()} is out of range")
         last = _stdcal.monthrange(year, month)[1]
         return date(year, month, min(start.day, last))
 
@@ -161,13 +183,13 @@ class WorkingCalendar:
         """Make sure the working days of ``year`` (and a margin around it) are computed."""
         if self._first_year <= year <= self._last_year:
             return
-        if not 1 <= year <= 9999:
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
             raise InvalidInput(f"year {year} is out of range")
+        low, high = max(_MIN_YEAR, year - _SPAN), min(_MAX_YEAR, year + _SPAN)
         if self._last_year < self._first_year:
-            first, last = max(1, year - _SPAN), min(9998, year + _SPAN)
+            first, last = low, high
         else:
-            first = min(self._first_year, max(1, year - _SPAN))
-            last = max(self._last_year, min(9998, year + _SPAN))
+            first, last = min(self._first_year, low), max(self._last_year, high)
         bank = holidays.country_holidays(
             "GB", subdiv=self.nation.subdivision, years=range(first, last + 1)
         )
