@@ -17,7 +17,7 @@ A preset is a TOML file (``bot/domain/presets/<name>.toml``, or a board's own fi
     owner = "business_manager"     # a board role
     reminders = [5, 2, 1, 0]       # working days before the due day (optional)
     applies_to = ["scr"]           # review types (optional; empty means every type)
-    source = "002_0ceef0fde733de82.txt §1.2: \\"...within 5 working days...\\""
+    source = '002_0ceef0fde733de82.txt §1.2: "...within five working days..."'
     alternative_events = []        # other readings a board may choose (optional)
     note = ""                      # why a reading was chosen (optional)
 
@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from importlib import resources
@@ -202,6 +202,7 @@ _PRESETS = "bot.domain.presets"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _REQUIRED = ("id", "label", "event", "amount", "unit", "direction", "owner", "source")
 _OPTIONAL = ("reminders", "applies_to", "alternative_events", "note")
+_HEAD = ("name", "title", "source", "notes")
 
 
 def preset_names() -> list[str]:
@@ -248,11 +249,20 @@ def parse_protocol(text: str, path: str) -> Protocol:
     except tomllib.TOMLDecodeError as err:
         match = re.search(r"line (\d+)", str(err))
         line = int(match.group(1)) if match else None
-        raise ProtocolError(path, f"not valid TOML ({err})", line=line) from None
+        rule, key = _Lines(text).locate(line)
+        raise ProtocolError(
+            path, f"not valid TOML ({err})", rule=rule, field=key, line=line
+        ) from None
     lines = _Lines(text)
     head = data.get("protocol")
     if not isinstance(head, dict):
         raise ProtocolError(path, "missing the [protocol] table", field="protocol")
+    unknown_head = sorted(set(head) - set(_HEAD))
+    if unknown_head:
+        raise ProtocolError(
+            path, f"unknown field; allowed: {', '.join(_HEAD)}",
+            field=f"protocol.{unknown_head[0]}", line=lines.of_key(unknown_head[0], None),
+        )
     for key in ("name", "title", "source"):
         if not isinstance(head.get(key), str) or not head[key].strip():
             raise ProtocolError(
@@ -333,10 +343,14 @@ def _parse_rule(raw: object, index: int, path: str, lines: _Lines) -> Rule:
     note = raw.get("note", "")
     if not isinstance(note, str):
         raise fail("note", "must be text")
+    event = enum("event", Event, raw["event"])
+    alternatives = enum_list("alternative_events", Event)
+    if event in alternatives or len(set(alternatives)) != len(alternatives):
+        raise fail("alternative_events", "must list other events than `event`, each once")
     return Rule(
         id=raw["id"],
         label=raw["label"].strip(),
-        event=enum("event", Event, raw["event"]),
+        event=event,
         amount=amount,
         unit=enum("unit", Unit, raw["unit"]),
         direction=enum("direction", Direction, raw["direction"]),
@@ -344,7 +358,7 @@ def _parse_rule(raw: object, index: int, path: str, lines: _Lines) -> Rule:
         source=raw["source"].strip(),
         reminders=tuple(sorted(set(reminders), reverse=True)),
         applies_to=frozenset(enum_list("applies_to", ReviewType)),
-        alternative_events=enum_list("alternative_events", Event),
+        alternative_events=alternatives,
         note=note.strip(),
     )
 
@@ -352,9 +366,33 @@ def _parse_rule(raw: object, index: int, path: str, lines: _Lines) -> Rule:
 class _Lines:
     """Find the line of a key in a preset's text, for error messages (tomllib gives none)."""
 
+    _HEADER = re.compile(r"^\s*\[\[\s*rules\s*\]\]\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+    _RULE_ID = re.compile(r"^\s*id\s*=\s*[\"']([^\"']*)[\"']")
+
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.starts = [i for i, ln in enumerate(self.lines) if ln.strip() == "[[rules]]"]
+        self.starts = [i for i, ln in enumerate(self.lines) if self._HEADER.match(ln)]
+
+    def locate(self, line: int | None) -> tuple[str | None, str | None]:
+        """Return the rule id and the key written on 1-based ``line``, as far as they are known.
+
+        Used for TOML syntax errors, which come with a line but no structure.
+        """
+        if line is None or not 1 <= line <= len(self.lines):
+            return None, None
+        match = self._KEY.match(self.lines[line - 1])
+        key = match.group(1) if match else None
+        index = sum(1 for start in self.starts if start < line - 1) - 1
+        if index < 0:
+            return None, f"protocol.{key}" if key else None
+        lo = self.starts[index]
+        hi = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.lines)
+        for i in range(lo, hi):
+            found = self._RULE_ID.match(self.lines[i])
+            if found:
+                return found.group(1), key
+        return f"#{index + 1}", key
 
     def rule_start(self, index: int) -> int | None:
         """Return the 1-based line of the ``index``-th ``[[rules]]`` header."""
