@@ -1,0 +1,405 @@
+"""Outbound Slack calls for jobs: per-channel spacing, and every failure given a clear verdict.
+
+The reminder sweep and the daily digest send through :class:`SlackGateway`. Each call returns
+one of three results instead of raising:
+
+- :class:`Sent`: Slack accepted it.
+- :class:`RetryLater`: nothing is wrong with the message; try again after ``after_seconds``
+  (our own spacing, a 429 with its ``Retry-After``, a 5xx, a transient Slack error, a network
+  error). The sweep leaves its dispatch claimable with ``not_before`` set, and moves on.
+- :class:`PermanentFailure`: retrying cannot help; ``scope`` says whether the recipient, the
+  message or the whole installation (token, scopes) is at fault. An installation failure means
+  every call will fail: stop the sweep and leave the reminders owed rather than mark them failed.
+
+Spacing: Slack allows about one message a second per channel ("Rate limits",
+https://api.slack.com/apis/rate-limits, chat.postMessage). The gateway remembers when each
+channel (a DM is a channel too) may next be sent to. A call to a busy channel does not block:
+it returns ``RetryLater(reason=THROTTLED)`` at once, without calling Slack, so one busy channel
+never holds up the others; ``max_wait`` lets a caller sleep for short waits instead. A 429 holds
+its channel (or, for ``conversations.open``, that method) for the ``Retry-After`` Slack sent.
+Spacing is per process; across instances Slack's own 429s are the backstop.
+
+Retries inside the client: give the gateway the client from
+:func:`bot.slack_client.make_web_client`, whose ``slack_sdk.http_retry`` handlers
+(``RateLimitErrorRetryHandler``, ``ServerErrorRetryHandler``, ``ConnectionErrorRetryHandler``)
+retry once in the call. What still fails after they give up reaches the gateway as an exception
+and is classified here. A client without handlers works the same, returning sooner.
+
+Logs name the method, the channel ID and Slack's error code; never the text or blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from http.client import HTTPException
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 30.0
+BACKOFF_CAP_SECONDS = 3600.0
+
+
+class RetryReason(StrEnum):
+    """Why a call is to be retried later."""
+
+    THROTTLED = "throttled"  # our own per-channel spacing; Slack was not called
+    RATE_LIMITED = "rate_limited"  # Slack answered 429 (or error "ratelimited")
+    SERVER_ERROR = "server_error"  # HTTP 5xx, or a transient Slack error code
+    CONNECTION_ERROR = "connection_error"  # refused, reset, timed out, DNS
+
+
+class FailureScope(StrEnum):
+    """What a permanent failure is about, so the caller knows how far it reaches."""
+
+    RECIPIENT = "recipient"  # this channel, user or message: tell the business manager
+    MESSAGE = "message"  # this payload was refused (blocks, length): a bug to fix
+    INSTALLATION = "installation"  # token, scopes or workspace: every call will fail
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Slack accepted the call.
+
+    Attributes:
+        channel: the channel the message is in (a DM's ``D…`` ID for DMs).
+        ts: the message's timestamp (``message_ts`` for ephemeral messages).
+    """
+
+    channel: str
+    ts: str | None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """The call did not go through but may later.
+
+    Attributes:
+        after_seconds: wait at least this long before trying again.
+        reason: why.
+        error: Slack's error code, ``http_<status>``, or the network exception's class name.
+    """
+
+    after_seconds: float
+    reason: RetryReason
+    error: str
+
+    def not_before(self, now: datetime) -> datetime:
+        """Return the earliest time to try again, counted from ``now``."""
+        return now + timedelta(seconds=self.after_seconds)
+
+
+@dataclass(frozen=True)
+class PermanentFailure:
+    """The call failed and retrying it unchanged cannot help.
+
+    Attributes:
+        error: Slack's error code (for example ``channel_not_found``).
+        scope: whether the recipient, the message or the installation is at fault.
+    """
+
+    error: str
+    scope: FailureScope
+
+
+Result = Sent | RetryLater | PermanentFailure
+
+# Slack error codes, from the "Errors" tables of chat.postMessage, chat.update,
+# chat.postEphemeral and conversations.open (https://api.slack.com/methods).
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
+)
+INSTALLATION_ERRORS = frozenset(
+    {
+        "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
+        "no_permission", "missing_scope", "not_allowed_token_type", "team_access_not_granted",
+        "ekm_access_denied", "access_denied", "org_login_required", "enterprise_is_restricted",
+    }
+)  # fmt: skip
+RECIPIENT_ERRORS = frozenset(
+    {
+        "channel_not_found", "not_in_channel", "is_archived", "user_not_found",
+        "user_not_visible", "user_disabled", "user_not_in_channel", "cannot_dm_bot",
+        "messages_tab_disabled", "message_not_found", "cant_update_message",
+        "edit_window_closed", "restricted_action", "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel",
+    }
+)  # fmt: skip
+
+
+def backoff(
+    attempt: int,
+    retry_after: float | None = None,
+    *,
+    base: float = BACKOFF_BASE_SECONDS,
+    cap: float = BACKOFF_CAP_SECONDS,
+) -> float:
+    """Return how long to wait before retry number ``attempt``: 30 s, 60 s, 120 s … at most 1 h.
+
+    Exponential so a long Slack outage costs few calls; capped so a reminder is never held back
+    more than an hour once Slack is back. A ``Retry-After`` longer than that is honoured.
+
+    Args:
+        attempt: 1 for the wait after the first failed attempt, 2 after the second, …
+        retry_after: the seconds Slack asked for in a ``Retry-After`` header, if any.
+        base: the first wait.
+        cap: the longest wait the exponential part can reach.
+
+    Raises:
+        ValueError: ``attempt`` is less than 1.
+    """
+    if attempt < 1:
+        raise ValueError(f"attempt counts from 1, not {attempt}")
+    wait = min(cap, base * 2.0 ** min(attempt - 1, 64))
+    return max(wait, retry_after) if retry_after is not None else wait
+
+
+def retry_after_seconds(response: SlackResponse | None) -> float | None:
+    """Return the ``Retry-After`` header of a Slack response in seconds, or None."""
+    headers: Mapping[str, Any] = getattr(response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            if isinstance(value, list | tuple):
+                value = value[0] if value else None
+            try:
+                seconds = float(value)
+            except (TypeError, ValueError):
+                return None
+            return seconds if seconds >= 0 else None
+    return None
+
+
+def classify(error: Exception, *, attempt: int = 1) -> RetryLater | PermanentFailure:
+    """Turn a failed Slack call into a verdict.
+
+    Args:
+        error: a ``SlackApiError``, or a network error (``OSError`` such as ``URLError``,
+            ``ConnectionError`` or ``socket.timeout``; ``http.client.HTTPException``).
+        attempt: the attempt that failed, counted from 1; sets the backoff.
+
+    Raises:
+        TypeError: ``error`` is neither (a programming error the caller should let propagate).
+    """
+    if isinstance(error, SlackApiError):
+        response = error.response
+        status = getattr(response, "status_code", None)
+        code = _error_code(response)
+        if status == 429 or code == "ratelimited":
+            after = backoff(attempt, retry_after_seconds(response))
+            return RetryLater(after, RetryReason.RATE_LIMITED, code or "ratelimited")
+        if isinstance(status, int) and status >= 500:
+            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, f"http_{status}")
+        if code in TRANSIENT_ERRORS:
+            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, code)
+        if code in INSTALLATION_ERRORS:
+            return PermanentFailure(code, FailureScope.INSTALLATION)
+        if code in RECIPIENT_ERRORS:
+            return PermanentFailure(code, FailureScope.RECIPIENT)
+        return PermanentFailure(code or f"http_{status}", FailureScope.MESSAGE)
+    if isinstance(error, OSError | HTTPException):
+        return RetryLater(backoff(attempt), RetryReason.CONNECTION_ERROR, type(error).__name__)
+    raise TypeError(f"not a Slack or network error: {type(error).__name__}")
+
+
+def _error_code(response: SlackResponse | None) -> str:
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        # A non-JSON body is reported by slack_sdk as an "error" quoting the body: drop it.
+        code = data["error"]
+        return "" if " " in code else code
+    return ""
+
+
+_PRUNE_AT = 4096  # channels remembered before expired entries are dropped
+
+
+class SlackGateway:
+    """Send messages for jobs, spaced per channel, each failure classified.
+
+    Args:
+        client: a ``slack_sdk.WebClient`` (from :func:`bot.slack_client.make_web_client`).
+        monotonic: the clock used for spacing (injected in tests; never wall time).
+        sleep: how to wait when a wait is short enough (injected in tests).
+        min_interval_per_channel: seconds between two sends to one channel.
+        max_wait: the longest wait to sleep through for a busy channel; anything longer returns
+            ``RetryLater(reason=THROTTLED)`` at once. 0 (the default) never sleeps.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        min_interval_per_channel: float = 1.0,
+        max_wait: float = 0.0,
+    ) -> None:
+        self._client = client
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._interval = min_interval_per_channel
+        self._max_wait = max_wait
+        self._free_at: dict[str, float] = {}  # lane -> monotonic time it may next be used
+        self._dm_channels: dict[str, str] = {}  # user ID -> DM channel ID
+        self._lock = threading.Lock()
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    def post_message(
+        self, channel: str, text: str, blocks: Sequence[dict] | None = None, *, attempt: int = 1
+    ) -> Result:
+        """Post a message (``chat.postMessage``); ``text`` is the notification fallback."""
+        result = self._send(
+            "chat.postMessage",
+            channel,
+            attempt,
+            lambda: self._client.chat_postMessage(channel=channel, text=text, **_blocks(blocks)),
+        )
+        if isinstance(result, SlackResponse):
+            return Sent(channel=result.get("channel", channel), ts=result.get("ts"))
+        return result
+
+    def update_message(
+        self,
+        channel: str,
+        ts: str,
+        text: str,
+        blocks: Sequence[dict] | None = None,
+        *,
+        attempt: int = 1,
+    ) -> Result:
+        """Replace a message the bot posted (``chat.update``), such as a case card."""
+        result = self._send(
+            "chat.update",
+            channel,
+            attempt,
+            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, **_blocks(blocks)),
+        )
+        if isinstance(result, SlackResponse):
+            return Sent(channel=result.get("channel", channel), ts=result.get("ts", ts))
+        return result
+
+    def post_ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: Sequence[dict] | None = None,
+        *,
+        attempt: int = 1,
+    ) -> Result:
+        """Show a message to one member of a channel (``chat.postEphemeral``)."""
+        result = self._send(
+            "chat.postEphemeral",
+            channel,
+            attempt,
+            lambda: self._client.chat_postEphemeral(
+                channel=channel, user=user, text=text, **_blocks(blocks)
+            ),
+        )
+        if isinstance(result, SlackResponse):
+            return Sent(channel=channel, ts=result.get("message_ts"))
+        return result
+
+    def open_dm(self, user: str, *, attempt: int = 1) -> str | RetryLater | PermanentFailure:
+        """Return the ID of the bot's DM channel with ``user`` (``conversations.open``), cached."""
+        cached = self._dm_channels.get(user)
+        if cached is not None:
+            return cached
+        result = self._send(
+            "conversations.open",
+            "conversations.open",  # not spaced; held only when Slack answers 429
+            attempt,
+            lambda: self._client.conversations_open(users=user),
+            spaced=False,
+        )
+        if not isinstance(result, SlackResponse):
+            return result
+        channel_id = result["channel"]["id"]
+        self._dm_channels[user] = channel_id
+        return channel_id
+
+    def send_dm(
+        self, user: str, text: str, blocks: Sequence[dict] | None = None, *, attempt: int = 1
+    ) -> Result:
+        """Open (or reuse) the DM with ``user`` and post the message there."""
+        channel = self.open_dm(user, attempt=attempt)
+        if not isinstance(channel, str):
+            return channel
+        result = self.post_message(channel, text, blocks, attempt=attempt)
+        if isinstance(result, PermanentFailure) and result.scope is FailureScope.RECIPIENT:
+            self._dm_channels.pop(user, None)  # a stale DM ID: open it afresh next time
+        return result
+
+    # -- spacing ---------------------------------------------------------------------------------
+
+    def ready_in(self, channel: str) -> float:
+        """Return the seconds until ``channel`` may be sent to (0 when it may be now)."""
+        with self._lock:
+            free_at = self._free_at.get(channel)
+            return 0.0 if free_at is None else max(0.0, free_at - self._monotonic())
+
+    def _reserve(self, lane: str, *, spaced: bool) -> tuple[bool, float]:
+        """Book the lane's next free moment: (booked, seconds to wait first, or until free)."""
+        with self._lock:
+            now = self._monotonic()
+            free_at = self._free_at.get(lane, now)
+            wait = max(0.0, free_at - now)
+            if wait > self._max_wait:
+                return False, wait
+            if spaced:
+                self._free_at[lane] = max(now, free_at) + self._interval
+            if len(self._free_at) > _PRUNE_AT:
+                self._free_at = {k: v for k, v in self._free_at.items() if v > now}
+            return True, wait
+
+    def _hold(self, lane: str, seconds: float) -> None:
+        """Keep the lane closed for ``seconds`` from now (Slack said so with a 429)."""
+        with self._lock:
+            until = self._monotonic() + seconds
+            self._free_at[lane] = max(self._free_at.get(lane, until), until)
+
+    def _send(
+        self,
+        method: str,
+        lane: str,
+        attempt: int,
+        call: Callable[[], SlackResponse],
+        *,
+        spaced: bool = True,
+    ) -> SlackResponse | RetryLater | PermanentFailure:
+        """Make one call on ``lane`` once it is free; classify what goes wrong."""
+        booked, wait = self._reserve(lane, spaced=spaced)
+        if not booked:
+            return RetryLater(wait, RetryReason.THROTTLED, "throttled")
+        if wait > 0:
+            self._sleep(wait)
+        try:
+            return call()
+        except (SlackApiError, OSError, HTTPException) as exc:
+            return self._failed(method, lane, attempt, exc)
+
+    def _failed(
+        self, method: str, lane: str, attempt: int, exc: Exception
+    ) -> RetryLater | PermanentFailure:
+        outcome = classify(exc, attempt=attempt)
+        if isinstance(outcome, RetryLater) and outcome.reason is RetryReason.RATE_LIMITED:
+            response = exc.response if isinstance(exc, SlackApiError) else None
+            self._hold(lane, retry_after_seconds(response) or self._interval)
+        detail = outcome.reason if isinstance(outcome, RetryLater) else outcome.scope
+        logger.warning("Slack %s to %s failed: %s (%s)", method, lane, outcome.error, detail)
+        return outcome
+
+
+def _blocks(blocks: Sequence[dict] | None) -> dict[str, Any]:
+    return {} if blocks is None else {"blocks": list(blocks)}
