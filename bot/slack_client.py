@@ -8,10 +8,10 @@ client) and the reminder gateway all take the client this module builds, so poin
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry import (
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    RetryHandler,
     ServerErrorRetryHandler,
 )
 
