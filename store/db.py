@@ -1,0 +1,69 @@
+"""Engines: one function makes them, for SQLite (embedded default) and PostgreSQL.
+
+Nothing here runs at import: the URL comes from :func:`database_url` when a command asks for it.
+
+SQLite is made to behave: foreign keys on, WAL for files (readers do not block the writer), a busy
+timeout instead of "database is locked", and every transaction begun with ``BEGIN IMMEDIATE`` so
+writers queue up at the start rather than fail at commit. That is what makes reference allocation
+and the audit chain safe on SQLite; on PostgreSQL they rely on row locks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+DEFAULT_DATABASE_URL = "sqlite:///casedesk.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def database_url(environ: Mapping[str, str] | None = None) -> str:
+    """Return ``DATABASE_URL`` from the environment, or the embedded SQLite default."""
+    env = os.environ if environ is None else environ
+    return env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with casedesk's connection settings.
+
+    Args:
+        url: a SQLAlchemy URL (``sqlite:///casedesk.db``, ``postgresql+psycopg://...``).
+        **kwargs: passed to :func:`sqlalchemy.create_engine`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+    in_memory = parsed.database in (None, "", ":memory:")
+    if in_memory:
+        # One shared connection, or every session would see its own empty database.
+        kwargs.setdefault("poolclass", StaticPool)
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
+    engine = create_engine(parsed, **kwargs)
+    _configure_sqlite(engine, wal=not in_memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    """Set pragmas on each connection and begin transactions with BEGIN IMMEDIATE."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN would be DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

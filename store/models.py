@@ -1,0 +1,338 @@
+"""The tables: persistence only, no behaviour. Every datetime is aware; enums are domain StrEnums.
+
+Boards and members come from the board file (``casedesk board sync``); members are deactivated,
+never deleted. Identifying details of a case's subject live in ``case_subjects`` alone. The audit
+log (``audit_events``) is insert-only: triggers refuse UPDATE and DELETE on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import DDL, JSON, Index, Text, UniqueConstraint, event
+from sqlmodel import Field, SQLModel
+
+from bot.domain.boards import BoardKind, ReviewType, Role
+from bot.domain.calendar import Nation
+from bot.domain.cases import CaseState
+from bot.domain.deadlines import DeadlineStatus
+from bot.domain.decisions import DecisionOutcome, Methodology
+from bot.domain.protocols import Event
+from bot.domain.votes import Recommendation, VoteVisibility
+from store.types import StrEnumType, TZDateTime
+
+metadata = SQLModel.metadata
+
+
+def _when(*, nullable: bool = False) -> Any:
+    return Field(default=None, sa_type=TZDateTime, nullable=nullable)
+
+
+def _enum(kind: type, *, nullable: bool = False, length: int = 32) -> Any:
+    return Field(default=None, sa_type=StrEnumType(kind, length), nullable=nullable)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, foreign_key=target, nullable=nullable, index=index)
+
+
+class BoardRow(SQLModel, table=True):
+    """A safeguarding board, as its board file last described it."""
+
+    __tablename__ = "boards"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    kind: BoardKind = _enum(BoardKind)
+    nation: Nation = _enum(Nation)
+    protocol: str = Field(max_length=500)
+    channel_id: str = Field(max_length=32, index=True)
+    closure_days: list[str] = Field(default_factory=list, sa_type=JSON)
+    digest_time: str = Field(default="09:00", max_length=5)
+    sending_start: str = Field(default="08:00", max_length=5)
+    sending_end: str = Field(default="18:00", max_length=5)
+    vote_visibility: VoteVisibility = _enum(VoteVisibility)
+    quorum: str = Field(default="majority", max_length=16)
+    open_voting_on_referral: bool = False
+    reference_prefixes: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    rule_events: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    step_rules: dict[str, list[str]] = Field(default_factory=dict, sa_type=JSON)
+    active: bool = True
+    synced_at: datetime = _when()
+
+
+class MemberRow(SQLModel, table=True):
+    """A person on one board (roles are per board); deactivated when they leave, never deleted."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("board_id", "slack_id", name="uq_members_board_slack"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = _fk("boards.id")
+    slack_id: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=200)
+    agency: str = Field(default="", max_length=200)
+    active: bool = True
+    joined_at: datetime = _when()
+    left_at: datetime | None = _when(nullable=True)
+
+
+class MemberRoleRow(SQLModel, table=True):
+    """One role a member holds on their board."""
+
+    __tablename__ = "member_roles"
+
+    member_id: int = Field(foreign_key="members.id", primary_key=True)
+    role: Role = Field(sa_type=StrEnumType(Role), primary_key=True)
+
+
+class ReferenceCounterRow(SQLModel, table=True):
+    """The last reference number given per board, prefix and year (002 §1.1)."""
+
+    __tablename__ = "reference_counters"
+
+    board_id: str = Field(foreign_key="boards.id", primary_key=True)
+    prefix: str = Field(primary_key=True, max_length=16)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class CaseRow(SQLModel, table=True):
+    """A referred case. Named in channels only by ``reference`` and ``pseudonym``."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("board_id", "reference", name="uq_cases_board_reference"),
+        Index("ix_cases_board_state", "board_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = _fk("boards.id")
+    reference: str = Field(max_length=40, index=True)
+    review_type: ReviewType = _enum(ReviewType)
+    state: CaseState = _enum(CaseState)
+    pseudonym: str = Field(max_length=100)
+    referring_agency: str = Field(default="", max_length=200)
+    incident_on: date | None = None
+    referred_by: str = Field(max_length=32)
+    voting_round: int = 0
+    card_channel: str | None = Field(default=None, max_length=32)
+    card_ts: str | None = Field(default=None, max_length=32)
+    idempotency_key: str | None = Field(default=None, max_length=255, unique=True)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class CaseSubjectRow(SQLModel, table=True):
+    """Identifying details of a case's subject: shown only in views to board members."""
+
+    __tablename__ = "case_subjects"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    name: str = Field(default="", max_length=200)
+    date_of_birth: date | None = None
+    address: str = Field(default="", sa_type=Text)
+    summary: str = Field(default="", sa_type=Text)
+    updated_at: datetime = _when()
+
+
+class CaseDateRow(SQLModel, table=True):
+    """A key date of a case: the day an event happened that deadlines count from."""
+
+    __tablename__ = "case_dates"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    event: Event = Field(sa_type=StrEnumType(Event), primary_key=True)
+    occurred_on: date
+    recorded_at: datetime = _when()
+    recorded_by: str = Field(max_length=32)
+
+
+class ReviewConversionRow(SQLModel, table=True):
+    """A change of a case's review type (rapid review -> LCSPR, for example)."""
+
+    __tablename__ = "review_conversions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _fk("cases.id", index=True)
+    from_type: ReviewType = _enum(ReviewType)
+    to_type: ReviewType = _enum(ReviewType)
+    reason: str = Field(sa_type=Text)
+    converted_at: datetime = _when()
+    converted_by: str = Field(max_length=32)
+
+
+class InformationRequestRow(SQLModel, table=True):
+    """A request to an agency for its chronology and summary. Source: 002 §1.1, 003 §4.3."""
+
+    __tablename__ = "information_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _fk("cases.id", index=True)
+    agency: str = Field(max_length=200)
+    requested_on: date
+    due_on: date
+    requested_at: datetime = _when()
+    requested_by: str = Field(max_length=32)
+    returned_at: datetime | None = _when(nullable=True)
+    returned_by: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", sa_type=Text)
+
+
+class BallotRow(SQLModel, table=True):
+    """One version of a member's vote; the highest version per round is the current one."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint(
+            "case_id", "member_id", "round", "version", name="uq_ballots_member_version"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _fk("cases.id")
+    member_id: int = _fk("members.id")
+    round: int
+    version: int
+    recommendation: Recommendation = _enum(Recommendation)
+    alternative_type: ReviewType | None = _enum(ReviewType, nullable=True)
+    rationale: str = Field(sa_type=Text)
+    cast_at: datetime = _when()
+    idempotency_key: str | None = Field(default=None, max_length=255, unique=True)
+
+
+class ConflictRow(SQLModel, table=True):
+    """A member's declared conflict of interest on a case. Source: 002 §2.1, 001 §5."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (UniqueConstraint("case_id", "member_id", name="uq_conflicts_case_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _fk("cases.id")
+    member_id: int = _fk("members.id")
+    reason: str = Field(sa_type=Text)
+    declared_at: datetime = _when()
+
+
+class DecisionRow(SQLModel, table=True):
+    """The decision-maker's decision; one per case. Source: 002 §1.2."""
+
+    __tablename__ = "decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", unique=True)
+    outcome: DecisionOutcome = _enum(DecisionOutcome)
+    review_type: ReviewType | None = _enum(ReviewType, nullable=True)
+    methodology: Methodology | None = _enum(Methodology, nullable=True)
+    reasons: str = Field(sa_type=Text)
+    decided_on: date
+    recorded_at: datetime = _when()
+    decided_by: str = Field(max_length=32)
+    idempotency_key: str | None = Field(default=None, max_length=255, unique=True)
+
+
+class DeadlineRow(SQLModel, table=True):
+    """A deadline computed from a protocol rule for one case."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_status_due", "status", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = _fk("cases.id", index=True)
+    rule_id: str = Field(max_length=100)
+    label: str = Field(max_length=300)
+    event: Event = _enum(Event)
+    event_date: date
+    due_on: date
+    original_due_on: date
+    owner_role: Role = _enum(Role)
+    reminders: list[int] = Field(default_factory=list, sa_type=JSON)
+    status: DeadlineStatus = _enum(DeadlineStatus)
+    reason: str | None = Field(default=None, sa_type=Text)
+    source: str = Field(sa_type=Text)
+    paused_on: date | None = None
+    information_request_id: int | None = _fk("information_requests.id", nullable=True)
+    completed_at: datetime | None = _when(nullable=True)
+    completed_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class ReminderDispatchRow(SQLModel, table=True):
+    """A reminder claimed for one deadline at one lead time; the unique key makes it once only."""
+
+    __tablename__ = "reminder_dispatches"
+    __table_args__ = (UniqueConstraint("deadline_id", "lead", name="uq_dispatches_deadline_lead"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = _fk("deadlines.id")
+    lead: int  # working days before the due day; negative: working days overdue
+    claimed_at: datetime = _when()
+    claimed_by: str = Field(default="", max_length=100)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """One audited action, hash-chained to the one before it in its chain (insert-only)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_chain_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(max_length=64)
+    seq: int
+    at: datetime = _when()
+    actor: str = Field(max_length=64)
+    actor_name: str = Field(default="", max_length=200)
+    board_id: str | None = Field(default=None, max_length=64)
+    case_id: int | None = _fk("cases.id", nullable=True, index=True)
+    case_reference: str | None = Field(default=None, max_length=40)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(default="", max_length=64)
+    before: str = Field(default="{}", sa_type=Text)  # canonical JSON
+    after: str = Field(default="{}", sa_type=Text)  # canonical JSON
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHeadRow(SQLModel, table=True):
+    """The last event of each audit chain: locked while appending, checked by verify."""
+
+    __tablename__ = "audit_heads"
+
+    chain: str = Field(primary_key=True, max_length=64)
+    seq: int = 0
+    hash: str = Field(max_length=64)
+
+
+# -- the audit log refuses UPDATE and DELETE (created with the table, and by migration 0001) -----
+
+AUDIT_GUARD_SQLITE = (
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is insert-only'); END",
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is insert-only'); END",
+)
+AUDIT_GUARD_POSTGRESQL = (
+    "CREATE FUNCTION audit_events_insert_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_events is insert-only'; END $$",
+    "CREATE TRIGGER audit_events_insert_only BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_insert_only()",
+)
+
+for _sql in AUDIT_GUARD_SQLITE:
+    event.listen(AuditEventRow.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in AUDIT_GUARD_POSTGRESQL:
+    event.listen(
+        AuditEventRow.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql")
+    )
+event.listen(
+    AuditEventRow.__table__,
+    "after_drop",
+    DDL("DROP FUNCTION IF EXISTS audit_events_insert_only()").execute_if(dialect="postgresql"),
+)

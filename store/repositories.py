@@ -1,0 +1,424 @@
+"""Repositories: queries and inserts on one session. They flush when they need ids; never commit.
+
+``for_update=True`` takes a row lock on PostgreSQL (SQLite ignores it: its writers are already
+serialised by ``BEGIN IMMEDIATE``, see :mod:`store.db`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.domain.boards import Role
+from bot.domain.cases import CaseState
+from bot.domain.deadlines import RUNNING, DeadlineStatus
+from bot.domain.protocols import Event
+from store.models import (
+    BallotRow,
+    BoardRow,
+    CaseDateRow,
+    CaseRow,
+    CaseSubjectRow,
+    ConflictRow,
+    DeadlineRow,
+    DecisionRow,
+    InformationRequestRow,
+    MemberRoleRow,
+    MemberRow,
+    ReferenceCounterRow,
+    ReminderDispatchRow,
+    ReviewConversionRow,
+)
+
+
+def dialect_insert(session: Session, table: type) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT for ``table`` that supports ON CONFLICT on the session's database."""
+    name = session.get_bind().dialect.name
+    module = postgresql if name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        """Add a row and flush it, so its id is known."""
+        self.session.add(row)
+        self.session.flush()
+
+
+class BoardRepository(_Repository):
+    """Boards, as synced from the board file."""
+
+    def get(self, board_id: str) -> BoardRow | None:
+        """Return the board, active or not."""
+        return self.session.get(BoardRow, board_id)
+
+    def all(self, *, active_only: bool = True) -> list[BoardRow]:
+        """Return the boards, ordered by id."""
+        query = select(BoardRow).order_by(BoardRow.id)
+        if active_only:
+            query = query.where(col(BoardRow.active))
+        return list(self.session.exec(query))
+
+    def by_channel(self, channel_id: str) -> list[BoardRow]:
+        """Return the active boards whose sub-group meets in ``channel_id``."""
+        query = (
+            select(BoardRow)
+            .where(BoardRow.channel_id == channel_id, col(BoardRow.active))
+            .order_by(BoardRow.id)
+        )
+        return list(self.session.exec(query))
+
+
+class MemberRepository(_Repository):
+    """People on boards, and their roles."""
+
+    def get(self, member_id: int) -> MemberRow | None:
+        """Return the member row."""
+        return self.session.get(MemberRow, member_id)
+
+    def find(self, board_id: str, slack_id: str) -> MemberRow | None:
+        """Return the person's row on ``board_id``, active or not."""
+        query = select(MemberRow).where(
+            MemberRow.board_id == board_id, MemberRow.slack_id == slack_id
+        )
+        return self.session.exec(query).first()
+
+    def of_board(self, board_id: str, *, active_only: bool = True) -> list[MemberRow]:
+        """Return the board's members, ordered by name."""
+        query = select(MemberRow).where(MemberRow.board_id == board_id)
+        if active_only:
+            query = query.where(col(MemberRow.active))
+        return list(self.session.exec(query.order_by(MemberRow.name, MemberRow.id)))
+
+    def of_person(self, slack_id: str) -> list[MemberRow]:
+        """Return the active member rows of one Slack user, one per board."""
+        query = select(MemberRow).where(MemberRow.slack_id == slack_id, col(MemberRow.active))
+        return list(self.session.exec(query.order_by(MemberRow.board_id)))
+
+    def roles(self, member_id: int) -> frozenset[Role]:
+        """Return the member's roles."""
+        return self.roles_of([member_id]).get(member_id, frozenset())
+
+    def roles_of(self, member_ids: Iterable[int]) -> dict[int, frozenset[Role]]:
+        """Return the roles of several members at once."""
+        ids = list(member_ids)
+        out: dict[int, set[Role]] = {i: set() for i in ids}
+        if ids:
+            query = select(MemberRoleRow).where(col(MemberRoleRow.member_id).in_(ids))
+            for row in self.session.exec(query):
+                out[row.member_id].add(row.role)
+        return {i: frozenset(r) for i, r in out.items()}
+
+    def set_roles(self, member_id: int, roles: Collection[Role]) -> None:
+        """Make the member's roles exactly ``roles``."""
+        current = self.roles(member_id)
+        for role in current - set(roles):
+            row = self.session.get(MemberRoleRow, (member_id, role))
+            self.session.delete(row)
+        for role in set(roles) - current:
+            self.session.add(MemberRoleRow(member_id=member_id, role=role))
+        self.session.flush()
+
+    def with_role(self, board_id: str, role: Role) -> list[MemberRow]:
+        """Return the board's active members holding ``role``."""
+        query = (
+            select(MemberRow)
+            .join(MemberRoleRow, col(MemberRoleRow.member_id) == col(MemberRow.id))
+            .where(MemberRow.board_id == board_id, col(MemberRow.active))
+            .where(MemberRoleRow.role == role)
+            .order_by(MemberRow.name)
+        )
+        return list(self.session.exec(query))
+
+
+class CaseRepository(_Repository):
+    """Cases, their subjects' identifying details, key dates and review-type conversions."""
+
+    def get(self, case_id: int, *, for_update: bool = False) -> CaseRow | None:
+        """Return the case by id."""
+        query = select(CaseRow).where(CaseRow.id == case_id)
+        return self.session.exec(query.with_for_update() if for_update else query).first()
+
+    def by_reference(
+        self, board_id: str, reference: str, *, for_update: bool = False
+    ) -> CaseRow | None:
+        """Return the board's case with ``reference``; lock it when ``for_update``."""
+        query = select(CaseRow).where(CaseRow.board_id == board_id, CaseRow.reference == reference)
+        return self.session.exec(query.with_for_update() if for_update else query).first()
+
+    def with_reference(self, reference: str, board_ids: Collection[str]) -> list[CaseRow]:
+        """Return the cases called ``reference`` on any of ``board_ids``."""
+        query = select(CaseRow).where(
+            CaseRow.reference == reference, col(CaseRow.board_id).in_(list(board_ids))
+        )
+        return list(self.session.exec(query.order_by(CaseRow.board_id)))
+
+    def by_idempotency_key(self, key: str) -> CaseRow | None:
+        """Return the case a redelivered referral already created."""
+        return self.session.exec(select(CaseRow).where(CaseRow.idempotency_key == key)).first()
+
+    def of_boards(
+        self, board_ids: Collection[str], states: Collection[CaseState] | None = None
+    ) -> list[CaseRow]:
+        """Return the cases of ``board_ids`` (in ``states`` when given), newest first."""
+        query = select(CaseRow).where(col(CaseRow.board_id).in_(list(board_ids)))
+        if states is not None:
+            query = query.where(col(CaseRow.state).in_(list(states)))
+        return list(self.session.exec(query.order_by(col(CaseRow.id).desc())))
+
+    def next_number(self, board_id: str, prefix: str, year: int) -> int:
+        """Allocate the next reference number for (board, prefix, year), atomically.
+
+        One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement: on PostgreSQL the
+        counter row stays locked until the transaction ends, so two referrals at the same moment
+        get different numbers; on SQLite writers are serialised by BEGIN IMMEDIATE.
+        """
+        table = ReferenceCounterRow.__table__
+        stmt = dialect_insert(self.session, ReferenceCounterRow).values(
+            board_id=board_id, prefix=prefix, year=year, last=1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["board_id", "prefix", "year"], set_={"last": table.c.last + 1}
+        ).returning(table.c.last)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def subject(self, case_id: int) -> CaseSubjectRow | None:
+        """Return the identifying details of the case's subject."""
+        return self.session.get(CaseSubjectRow, case_id)
+
+    def dates(self, case_id: int) -> dict[Event, date]:
+        """Return the case's key dates by event."""
+        query = select(CaseDateRow).where(CaseDateRow.case_id == case_id)
+        return {row.event: row.occurred_on for row in self.session.exec(query)}
+
+    def set_date(
+        self, case_id: int, event: Event, on: date, *, now: datetime, actor: str
+    ) -> date | None:
+        """Record the day ``event`` happened; return the date it replaced, if any."""
+        row = self.session.get(CaseDateRow, (case_id, event))
+        if row is None:
+            self.session.add(
+                CaseDateRow(
+                    case_id=case_id,
+                    event=event,
+                    occurred_on=on,
+                    recorded_at=now,
+                    recorded_by=actor,
+                )
+            )
+            self.session.flush()
+            return None
+        before = row.occurred_on
+        row.occurred_on, row.recorded_at, row.recorded_by = on, now, actor
+        self.session.flush()
+        return before
+
+    def conversions(self, case_id: int) -> list[ReviewConversionRow]:
+        """Return the case's review-type conversions, oldest first."""
+        query = select(ReviewConversionRow).where(ReviewConversionRow.case_id == case_id)
+        return list(self.session.exec(query.order_by(col(ReviewConversionRow.id))))
+
+
+class InformationRequestRepository(_Repository):
+    """Requests to agencies for information, and their returns."""
+
+    def get(self, request_id: int) -> InformationRequestRow | None:
+        """Return the request."""
+        return self.session.get(InformationRequestRow, request_id)
+
+    def of_case(self, case_id: int) -> list[InformationRequestRow]:
+        """Return the case's requests, oldest first."""
+        query = select(InformationRequestRow).where(InformationRequestRow.case_id == case_id)
+        return list(self.session.exec(query.order_by(col(InformationRequestRow.id))))
+
+
+class BallotRepository(_Repository):
+    """Ballots: every version kept; the highest version per member and round is current."""
+
+    def current(self, case_id: int, round_: int) -> list[BallotRow]:
+        """Return each member's current ballot in a voting round, by member id."""
+        latest = (
+            select(BallotRow.member_id, func.max(BallotRow.version).label("version"))
+            .where(BallotRow.case_id == case_id, BallotRow.round == round_)
+            .group_by(col(BallotRow.member_id))
+            .subquery()
+        )
+        query = (
+            select(BallotRow)
+            .join(
+                latest,
+                (col(BallotRow.member_id) == latest.c.member_id)
+                & (col(BallotRow.version) == latest.c.version),
+            )
+            .where(BallotRow.case_id == case_id, BallotRow.round == round_)
+            .order_by(col(BallotRow.member_id))
+        )
+        return list(self.session.exec(query))
+
+    def latest_version(self, case_id: int, member_id: int, round_: int) -> int:
+        """Return the member's highest ballot version in the round (0: none yet)."""
+        query = select(func.max(BallotRow.version)).where(
+            BallotRow.case_id == case_id,
+            BallotRow.member_id == member_id,
+            BallotRow.round == round_,
+        )
+        return int(self.session.exec(query).one() or 0)
+
+    def history(self, case_id: int) -> list[BallotRow]:
+        """Return every ballot version of the case, oldest first."""
+        query = select(BallotRow).where(BallotRow.case_id == case_id)
+        return list(self.session.exec(query.order_by(col(BallotRow.id))))
+
+    def by_idempotency_key(self, key: str) -> BallotRow | None:
+        """Return the ballot a redelivered payload already recorded."""
+        return self.session.exec(select(BallotRow).where(BallotRow.idempotency_key == key)).first()
+
+    def pending_cases(self, member_id: int, board_id: str) -> list[CaseRow]:
+        """Return the board's cases open for votes on which the member has no current ballot."""
+        voted = select(BallotRow.case_id).where(
+            BallotRow.member_id == member_id,
+            BallotRow.round == CaseRow.voting_round,
+            BallotRow.case_id == CaseRow.id,
+        )
+        conflicted = select(ConflictRow.case_id).where(
+            ConflictRow.member_id == member_id, ConflictRow.case_id == CaseRow.id
+        )
+        query = select(CaseRow).where(
+            CaseRow.board_id == board_id,
+            CaseRow.state == CaseState.VOTING,
+            ~voted.exists(),
+            ~conflicted.exists(),
+        )
+        return list(self.session.exec(query.order_by(col(CaseRow.id))))
+
+
+class ConflictRepository(_Repository):
+    """Declared conflicts of interest."""
+
+    def of_case(self, case_id: int) -> list[ConflictRow]:
+        """Return the conflicts declared on the case, oldest first."""
+        query = select(ConflictRow).where(ConflictRow.case_id == case_id)
+        return list(self.session.exec(query.order_by(col(ConflictRow.id))))
+
+    def find(self, case_id: int, member_id: int) -> ConflictRow | None:
+        """Return the member's conflict on the case, if declared."""
+        query = select(ConflictRow).where(
+            ConflictRow.case_id == case_id, ConflictRow.member_id == member_id
+        )
+        return self.session.exec(query).first()
+
+
+class DecisionRepository(_Repository):
+    """Decisions: at most one per case (a unique key)."""
+
+    def of_case(self, case_id: int) -> DecisionRow | None:
+        """Return the case's decision, if recorded."""
+        return self.session.exec(select(DecisionRow).where(DecisionRow.case_id == case_id)).first()
+
+    def by_idempotency_key(self, key: str) -> DecisionRow | None:
+        """Return the decision a redelivered submission already recorded."""
+        query = select(DecisionRow).where(DecisionRow.idempotency_key == key)
+        return self.session.exec(query).first()
+
+
+class DeadlineRepository(_Repository):
+    """Deadlines computed from protocols."""
+
+    def get(self, deadline_id: int, *, for_update: bool = False) -> DeadlineRow | None:
+        """Return the deadline."""
+        query = select(DeadlineRow).where(DeadlineRow.id == deadline_id)
+        return self.session.exec(query.with_for_update() if for_update else query).first()
+
+    def of_case(
+        self, case_id: int, statuses: Collection[DeadlineStatus] | None = None
+    ) -> list[DeadlineRow]:
+        """Return the case's deadlines (in ``statuses`` when given) by due date."""
+        return self.of_cases([case_id], statuses)
+
+    def of_cases(
+        self, case_ids: Collection[int], statuses: Collection[DeadlineStatus] | None = None
+    ) -> list[DeadlineRow]:
+        """Return the deadlines of several cases by due date."""
+        query = select(DeadlineRow).where(col(DeadlineRow.case_id).in_(list(case_ids)))
+        if statuses is not None:
+            query = query.where(col(DeadlineRow.status).in_(list(statuses)))
+        return list(self.session.exec(query.order_by(DeadlineRow.due_on, col(DeadlineRow.id))))
+
+    def running_due_by(
+        self, day: date, *, limit: int | None = None, skip_locked: bool = False
+    ) -> list[DeadlineRow]:
+        """Return open and extended deadlines due on or before ``day``, soonest first.
+
+        Uses the (status, due_on) index. With ``skip_locked`` the rows are locked FOR UPDATE
+        SKIP LOCKED on PostgreSQL, so several sweepers share the work without waiting.
+        """
+        query = (
+            select(DeadlineRow)
+            .where(col(DeadlineRow.status).in_(RUNNING), DeadlineRow.due_on <= day)
+            .order_by(DeadlineRow.due_on, col(DeadlineRow.id))
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.exec(query))
+
+
+class DispatchRepository(_Repository):
+    """Reminder dispatches: one per (deadline, lead time), claimed before sending."""
+
+    def claim(
+        self, deadline_id: int, lead: int, *, now: datetime, claimed_by: str = ""
+    ) -> ReminderDispatchRow | None:
+        """Claim the reminder for (deadline, lead); return None if it was already claimed.
+
+        A single ``INSERT ... ON CONFLICT DO NOTHING`` against the unique key, so two sweepers
+        (or two instances) can never both claim it.
+        """
+        table = ReminderDispatchRow.__table__
+        stmt = (
+            dialect_insert(self.session, ReminderDispatchRow)
+            .values(deadline_id=deadline_id, lead=lead, claimed_at=now, claimed_by=claimed_by)
+            .on_conflict_do_nothing(index_elements=["deadline_id", "lead"])
+            .returning(table.c.id)
+        )
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        return None if new_id is None else self.session.get(ReminderDispatchRow, new_id)
+
+    def of_deadline(self, deadline_id: int) -> list[ReminderDispatchRow]:
+        """Return the deadline's dispatches, oldest first."""
+        query = select(ReminderDispatchRow).where(ReminderDispatchRow.deadline_id == deadline_id)
+        return list(self.session.exec(query.order_by(col(ReminderDispatchRow.id))))
+
+    def mark_sent(self, dispatch: ReminderDispatchRow, *, now: datetime) -> None:
+        """Record that the reminder went out."""
+        dispatch.sent_at = now
+        dispatch.attempts += 1
+        dispatch.last_error = None
+        dispatch.next_attempt_at = None
+        self.session.flush()
+
+    def mark_failed(self, dispatch: ReminderDispatchRow, *, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt and when to try again."""
+        dispatch.attempts += 1
+        dispatch.last_error = error[:2000]
+        dispatch.next_attempt_at = retry_at
+        self.session.flush()
+
+    def due_retries(self, now: datetime, *, limit: int = 100) -> list[ReminderDispatchRow]:
+        """Return unsent dispatches whose retry time has come."""
+        query = (
+            select(ReminderDispatchRow)
+            .where(col(ReminderDispatchRow.sent_at).is_(None))
+            .where(col(ReminderDispatchRow.next_attempt_at) <= now)
+            .order_by(col(ReminderDispatchRow.next_attempt_at))
+            .limit(limit)
+        )
+        return list(self.session.exec(query))

@@ -1,0 +1,115 @@
+"""The unit of work: one transaction per use case, committed or rolled back as one.
+
+Usage::
+
+    uow_factory = make_uow_factory(engine)
+    with uow_factory() as uow:
+        case = uow.cases.by_reference("surrey-children", "SCR-2026-001", for_update=True)
+        ...                       # repositories add and change rows; they never commit
+        uow.commit()              # leaving the block without commit() rolls everything back
+
+Repositories are attributes (``boards``, ``members``, ``cases``, ``requests``, ``ballots``,
+``conflicts``, ``decisions``, ``deadlines``, ``dispatches``, ``audit``), all on one session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from bot.domain.errors import Conflict
+from store.audit import AuditRepository
+from store.repositories import (
+    BallotRepository,
+    BoardRepository,
+    CaseRepository,
+    ConflictRepository,
+    DeadlineRepository,
+    DecisionRepository,
+    DispatchRepository,
+    InformationRequestRepository,
+    MemberRepository,
+)
+
+UowFactory = Callable[[], "UnitOfWork"]
+
+
+class UnitOfWork:
+    """A transaction and the repositories that work inside it.
+
+    Args:
+        session_factory: makes the session this unit of work owns.
+    """
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        session = self._session_factory()
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self.boards = BoardRepository(session)
+        self.members = MemberRepository(session)
+        self.cases = CaseRepository(session)
+        self.requests = InformationRequestRepository(session)
+        self.ballots = BallotRepository(session)
+        self.conflicts = ConflictRepository(session)
+        self.decisions = DecisionRepository(session)
+        self.deadlines = DeadlineRepository(session)
+        self.dispatches = DispatchRepository(session)
+        self.audit = AuditRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.session is not None
+        # close() rolls back whatever was not committed; rows already read stay readable.
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        """Commit everything done in this unit of work."""
+        assert self.session is not None, "use the unit of work in a with block"
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Undo everything done since the unit of work began (or last committed)."""
+        assert self.session is not None, "use the unit of work in a with block"
+        self.session.rollback()
+
+    def flush(self, conflict_message: str | None = None) -> None:
+        """Send pending changes to the database now, inside the transaction.
+
+        Args:
+            conflict_message: when given, a unique-key violation is rolled back and raised as
+                :class:`~bot.domain.errors.Conflict` with this message.
+        """
+        assert self.session is not None, "use the unit of work in a with block"
+        if conflict_message is None:
+            self.session.flush()
+            return
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            raise Conflict(conflict_message) from None
+
+
+def make_uow_factory(engine: Engine) -> UowFactory:
+    """Return a callable that makes a fresh :class:`UnitOfWork` on ``engine`` each call."""
+    sessions = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    return uow_factory
