@@ -19,11 +19,9 @@ never holds up the others; ``max_wait`` lets a caller sleep for short waits inst
 its channel (or, for ``conversations.open``, that method) for the ``Retry-After`` Slack sent.
 Spacing is per process; across instances Slack's own 429s are the backstop.
 
-Retries inside the client: give the gateway the client from
-:func:`bot.slack_client.make_web_client`, whose ``slack_sdk.http_retry`` handlers
-(``RateLimitErrorRetryHandler``, ``ServerErrorRetryHandler``, ``ConnectionErrorRetryHandler``)
-retry once in the call. What still fails after they give up reaches the gateway as an exception
-and is classified here. A client without handlers works the same, returning sooner.
+Give it the client from :func:`bot.slack_client.make_web_client`: its ``slack_sdk.http_retry``
+handlers (rate limit, server error, connection error) retry once inside the call, and what still
+fails after they give up is classified here. A client without handlers works too, only sooner.
 
 Logs name the method, the channel ID and Slack's error code; never the text or blocks.
 """
@@ -69,12 +67,7 @@ class FailureScope(StrEnum):
 
 @dataclass(frozen=True)
 class Sent:
-    """Slack accepted the call.
-
-    Attributes:
-        channel: the channel the message is in (a DM's ``D…`` ID for DMs).
-        ts: the message's timestamp (``message_ts`` for ephemeral messages).
-    """
+    """Slack accepted the call: the message's channel (``D…`` for a DM) and ``ts``."""
 
     channel: str
     ts: str | None
@@ -101,12 +94,7 @@ class RetryLater:
 
 @dataclass(frozen=True)
 class PermanentFailure:
-    """The call failed and retrying it unchanged cannot help.
-
-    Attributes:
-        error: Slack's error code (for example ``channel_not_found``).
-        scope: whether the recipient, the message or the installation is at fault.
-    """
+    """The call failed and retrying it unchanged cannot help: Slack's error code, and its scope."""
 
     error: str
     scope: FailureScope
