@@ -31,6 +31,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import WorkingCalendar
+from bot.domain.deadlines import DeadlineStatus
 from bot.domain.errors import InvalidInput
 from bot.domain.protocols import DEFAULT_REMINDERS
 
@@ -44,15 +45,6 @@ DEFAULT_ESCALATE_AFTER = 3
 DEFAULT_VOTE_REMINDERS: tuple[int, ...] = (2, 1, 0)
 """Working days before voting closes at which members who have not voted are reminded
 (casedesk's default; PRODUCT.md §Voting says only that they are reminded)."""
-
-
-class DeadlineStatus(StrEnum):
-    """Whether a deadline is still owed; only open deadlines are chased."""
-
-    OPEN = "open"
-    DONE = "done"
-    PAUSED = "paused"
-    CANCELLED = "cancelled"
 
 
 class ReminderKind(StrEnum):
@@ -191,7 +183,7 @@ def reminder_due(
     now: datetime,
     leads: Iterable[int] = DEFAULT_REMINDERS,
     sent: Collection[str] = frozenset(),
-    status: str = DeadlineStatus.OPEN,
+    status: DeadlineStatus | str = DeadlineStatus.OPEN,
     sending_hours: SendingHours = DEFAULT_SENDING_HOURS,
     escalate_after: int | None = DEFAULT_ESCALATE_AFTER,
     since: date | None = None,
@@ -210,7 +202,8 @@ def reminder_due(
         now: the current time, timezone-aware (converted to Europe/London).
         leads: working days before the due day to remind at (the rule's ``reminders``).
         sent: keys of this deadline's slots already sent (or claimed).
-        status: the deadline's status; only ``open`` deadlines are chased.
+        status: the deadline's status; only running ones (open or extended) are chased, not
+            paused, done or cancelled ones.
         sending_hours: the board's sending hours.
         escalate_after: the chair is chased too once the deadline is more than this many
             working days overdue; None never escalates.
@@ -226,7 +219,7 @@ def reminder_due(
     """
     local = local_time(now)
     today = local.date()
-    if status != DeadlineStatus.OPEN:
+    if not DeadlineStatus(status).is_running:
         return None
     if not calendar.is_working_day(today) or not sending_hours.contains(local.time()):
         return None
