@@ -15,8 +15,11 @@ deadline, so a reminder is sent once however many times the sweep runs or restar
     vote:lead:<N>:<ISO date>    a member's vote reminder (no overdue slots: voting has closed)
 
 Lead keys carry the due date, so extending a deadline owes its reminders afresh; overdue keys carry
-the day they are for. After downtime only the *latest* slot that has fallen due is offered (one
-catch-up reminder, not a flood); the older unsent ones are skipped for good.
+the day they are for. For one due date, ``lead`` alone also names a slot (the Nth overdue working
+day is lead -N), so a store keyed on (deadline, lead) is equivalent until the due date moves.
+
+After downtime only the *latest* slot that has fallen due is offered (one catch-up reminder, not
+a flood); the older unsent ones are skipped for good.
 
 Every function takes ``now`` (an aware datetime) as an argument; none reads the clock.
 """
