@@ -1,0 +1,97 @@
+"""Every slash command, action, callback and block ID a template emits and a handler listens for.
+
+Templates get these enums as globals (``{{ ActionId.VOTE_STATUTORY|tojson }}``) and handlers
+register on them (``app.action(ActionId.VOTE_STATUTORY)``), so a renamed ID cannot leave a
+button without a listener. Values are part of the contract with Slack messages already posted:
+renaming a value orphans the buttons on old cards, so add new members rather than rename.
+
+Input blocks in modals: each input block's ``block_id`` is a :class:`BlockId` and its one element's
+``action_id`` is :attr:`ActionId.FIELD`, so a submitted value is
+``view["state"]["values"][BlockId.X][ActionId.FIELD]``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    """A slash command, as named in ``manifest.yaml``."""
+
+    REVIEW = "/review"
+
+
+class CallbackId(StrEnum):
+    """``callback_id`` of a modal or the App Home view."""
+
+    REFERRAL_MODAL = "referral_modal"
+    VOTE_MODAL = "vote_modal"
+    CONFLICT_MODAL = "conflict_modal"
+    DECISION_MODAL = "decision_modal"
+    EXTEND_MODAL = "extend_modal"
+    ERROR_MODAL = "error_modal"
+    HOME = "home"
+
+
+class ActionId(StrEnum):
+    """``action_id`` of a button or input element."""
+
+    # the one element of every modal input block (see the module docstring)
+    FIELD = "field"
+    # case card: one button per recommendation, and the conflict declaration
+    VOTE_STATUTORY = "vote_statutory"
+    VOTE_ALTERNATIVE = "vote_alternative"
+    VOTE_NFA = "vote_nfa"
+    VOTE_MORE_INFO = "vote_more_info"
+    DECLARE_CONFLICT = "declare_conflict"
+    # case card: the sub-group chair's and the decision-maker's buttons
+    OPEN_VOTING = "open_voting"
+    CLOSE_VOTING = "close_voting"
+    RECORD_DECISION = "record_decision"
+    # reminders (DMs and the digest)
+    MARK_DONE = "mark_done"
+    EXTEND = "extend"
+    OPEN_CASE = "open_case"
+    # App Home
+    REFER_CASE = "refer_case"
+
+
+class BlockId(StrEnum):
+    """``block_id`` of a block a handler reads (modal inputs) or a template must keep unique."""
+
+    # referral modal
+    BOARD = "board"
+    REVIEW_TYPE = "review_type"
+    PSEUDONYM = "pseudonym"
+    SUBJECT_NAME = "subject_name"
+    SUBJECT_DOB = "subject_dob"
+    SUBJECT_ADDRESS = "subject_address"
+    AGENCY = "agency"
+    INCIDENT_DATE = "incident_date"
+    AWARE_DATE = "aware_date"
+    SUMMARY = "summary"
+    CRITERIA = "criteria"
+    # vote and conflict modals
+    RATIONALE = "rationale"
+    ALTERNATIVE_TYPE = "alternative_type"
+    CONFLICT_REASON = "conflict_reason"
+    # decision modal
+    OUTCOME = "outcome"
+    DECISION_REVIEW_TYPE = "decision_review_type"
+    METHODOLOGY = "methodology"
+    REASONS = "reasons"
+    DECISION_DATE = "decision_date"
+    # extend modal
+    NEW_DUE_DATE = "new_due_date"
+    EXTEND_REASON = "extend_reason"
+    # case card and reminders
+    CASE_SUMMARY = "case_summary"
+    VOTE_ACTIONS = "vote_actions"
+    CHAIR_ACTIONS = "chair_actions"
+    REMINDER_ACTIONS = "reminder_actions"
+    # help and errors
+    HELP_HEADER = "help_header"
+    HELP_COMMANDS = "help_commands"
+    HELP_UNKNOWN = "help_unknown"
+    ERROR_MESSAGE = "error_message"
+    ERROR_REFERENCE = "error_reference"

@@ -1,0 +1,163 @@
+"""Templates: every one renders to valid Block Kit, and free text can neither break nor ping."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from jinja2 import TemplateError
+
+from messages import render
+from messages.ids import ActionId, BlockId, CallbackId
+from messages.render import (
+    Mrkdwn,
+    cut,
+    mention,
+    render_blocks,
+    render_message,
+    render_text,
+    render_view,
+    slack_escape,
+)
+from tests.fakes.block_kit import message_problems, view_problems
+
+NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
+
+# One example context per template; a new template without one fails the test below.
+EXAMPLES = {
+    "help": [{"command": "/review", "unknown": None}, {"command": "/review", "unknown": NASTY}],
+    "error": [{"message": NASTY, "reference": None}, {"message": None, "reference": "ab12cd34"}],
+    "error_modal": [{"message": NASTY, "reference": None}],
+}
+
+
+def _templates() -> list[str]:
+    names = resources.files("messages").joinpath("templates").iterdir()
+    return sorted(p.name for p in names if p.name.endswith(".j2") and not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("template", _templates())
+def test_every_template_renders_to_valid_block_kit(template):
+    name, surface = template.split(".")[0], template.split(".")[1]
+    assert name in EXAMPLES, f"add an example context for {template} to EXAMPLES"
+    for ctx in EXAMPLES[name]:
+        if surface == "blocks":
+            message = render_message(name, **ctx)
+            assert message_problems(message["blocks"], text=message["text"]) == []
+        elif surface == "view":
+            assert view_problems(render_view(name, **ctx)) == []
+        else:
+            assert surface == "text", f"unknown surface in {template}"
+            assert render_text(name, **ctx)
+
+
+def test_free_text_with_quotes_mentions_and_ampersands_renders_inert_inside_valid_json():
+    blocks = render_blocks("error", message=NASTY, reference=None)
+    text = blocks[0]["text"]["text"]
+    assert text == (
+        ':warning: She said "stop" &amp; &lt;!channel&gt; &lt;@U123&gt; '
+        "&lt;https://evil.example|click&gt; \\ end"
+    )
+    assert "<!channel>" not in json.dumps(blocks) and "<@U123>" not in json.dumps(blocks)
+
+
+def test_the_text_fallback_escapes_free_text_too():
+    text = render_text("error", message=NASTY, reference=None)
+    assert text == (
+        'She said "stop" &amp; &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt; '
+        "\\ end"
+    )
+
+
+def test_an_unknown_subcommand_is_echoed_back_escaped():
+    blocks = render_blocks("help", command="/review", unknown="x <!here> & y")
+    assert blocks[0]["block_id"] == BlockId.HELP_UNKNOWN
+    assert blocks[0]["text"]["text"] == (
+        "Sorry, I don't know `/review x &lt;!here&gt; &amp; y`. Here is what I can do:"
+    )
+
+
+def test_help_lists_every_review_subcommand_with_its_usage():
+    blocks = render_blocks("help", command="/review", unknown=None)
+    assert blocks[0] == {
+        "type": "header",
+        "block_id": "help_header",
+        "text": {"type": "plain_text", "text": "/review commands"},
+    }
+    usages = [b["text"]["text"].split("\n")[0] for b in blocks if b["type"] == "section"]
+    assert usages == [
+        "*`/review refer`*",
+        "*`/review status REF`*",
+        "*`/review list [open|overdue|mine]`*",
+        "*`/review decide REF`*",
+        "*`/review extend REF`*",
+        "*`/review help`*",
+    ]
+    assert render_text("help", command="/review", unknown=None) == (
+        "/review commands: /review refer, /review status REF, /review list [open|overdue|mine], "
+        "/review decide REF, /review extend REF, /review help."
+    )
+
+
+def test_an_unexpected_error_shows_only_the_reference_to_quote():
+    message = render_message("error", message=None, reference="ab12cd34")
+    assert message["text"] == (
+        "Sorry, something went wrong on casedesk's side (error reference ab12cd34)."
+    )
+    assert message["blocks"][1]["elements"][0]["text"] == "Error reference: `ab12cd34`"
+
+
+def test_the_error_modal_keeps_the_form_underneath_by_offering_back():
+    view = render_view("error_modal", message="Voting has closed.", reference=None)
+    assert view["callback_id"] == CallbackId.ERROR_MODAL
+    assert view["close"]["text"] == "Back" and "submit" not in view
+    assert view["blocks"][0]["text"]["text"] == ":warning: Voting has closed."
+
+
+def test_a_json_template_that_prints_a_value_without_tojson_fails_to_render():
+    env = render._json_env()
+    template = env.from_string('{"text": "{{ summary }}"}')
+    with pytest.raises(TemplateError, match="without |tojson"):
+        template.render(summary='"}, {"type": "injected')
+
+
+def test_a_json_template_that_uses_tojson_renders_any_text_as_one_string():
+    env = render._json_env()
+    out = env.from_string('{"text": {{ summary|tojson }}, "id": {{ ActionId.MARK_DONE|tojson }}}')
+    rendered = json.loads(out.render(summary='"}, {"x": "é'))
+    assert rendered == {"text": '"}, {"x": "é', "id": "mark_done"}
+    assert "é" in out.render(summary="é")  # ensure_ascii=False: readable in Slack and logs
+
+
+def test_a_missing_template_variable_fails_instead_of_rendering_empty():
+    with pytest.raises(TemplateError):
+        render_blocks("error", reference=None)
+
+
+def test_escaping_is_idempotent_and_leaves_markup_casedesk_made_alone():
+    once = slack_escape("a & b")
+    assert slack_escape(once) == "a &amp; b"
+    assert slack_escape(mention("U0BEN00001")) == "<@U0BEN00001>"
+    assert isinstance(mention("U0BEN00001"), Mrkdwn)
+
+
+def test_mention_refuses_anything_but_a_user_id():
+    with pytest.raises(ValueError):
+        mention("!channel")
+
+
+def test_cut_shows_the_first_items_and_counts_the_rest():
+    shown = cut(list(range(7)), 5)
+    assert shown.shown == [0, 1, 2, 3, 4] and shown.more == 2 and shown.more_text == "and 2 more"
+    assert cut([1], 5).more_text == "" and cut([1], 5).shown == [1]
+
+
+def test_clip_shortens_long_text_with_an_ellipsis():
+    assert render.clip("abcdef", 4) == "abc…" and render.clip("abc", 4) == "abc"
+
+
+def test_ids_are_the_strings_slack_sends_back():
+    assert ActionId.VOTE_STATUTORY == "vote_statutory"
+    assert CallbackId.REFERRAL_MODAL == "referral_modal"
+    assert BlockId.SUBJECT_DOB == "subject_dob"
