@@ -1,0 +1,12 @@
+"""Slack listeners, one module per workflow step, each with ``register(app)``."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import commands
+
+
+def register_all(app: App) -> None:
+    """Register every handler module's listeners on ``app``, in this explicit order."""
+    commands.register(app)

@@ -1,0 +1,72 @@
+"""``casedesk run [--http [--port N] [--host H]]``: start the bot.
+
+Socket Mode by default (needs ``SLACK_APP_TOKEN``; no public URL); ``--http`` serves
+``POST /slack/events`` and ``GET /healthz`` on waitress (needs ``SLACK_SIGNING_SECRET``).
+Missing or bad configuration stops start-up with one line saying what to set (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+
+from bot.config import Settings
+from bot.logs import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``run`` command."""
+    parser = sub.add_parser(
+        "run",
+        help="start the bot (Socket Mode, or HTTP with --http)",
+        description="Start the bot. Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; "
+        "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.",
+    )
+    parser.add_argument(
+        "--http", action="store_true", help="serve POST /slack/events instead of Socket Mode"
+    )
+    parser.add_argument("--port", type=_port, default=3000, help="HTTP port (default: 3000)")
+    parser.add_argument(
+        "--host", default="0.0.0.0", help="HTTP address to listen on (default: 0.0.0.0)"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    return port
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot import server  # imported here: Bolt and the store load only for this command
+
+    settings = Settings.from_env()
+    server.check_settings(settings, http=args.http)
+    configure_logging(settings.log_level)
+    signal.signal(signal.SIGTERM, _stop)
+    runtime = server.build_runtime(settings)
+    # Seam for the scheduler (bot.jobs): start the reminder sweep and the daily digest here,
+    # with runtime.uow_factory, runtime.client and runtime.clock, and stop it in the finally.
+    try:
+        if args.http:
+            server.serve_http(runtime, host=args.host, port=args.port)
+        else:
+            server.serve_socket_mode(runtime)
+    except KeyboardInterrupt:
+        logger.info("stopping")
+    finally:
+        runtime.close()
+    return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    """Turn SIGTERM (a container or service manager stopping us) into a clean shutdown."""
+    raise KeyboardInterrupt

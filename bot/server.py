@@ -1,0 +1,229 @@
+"""Start the bot: build everything from settings, then serve Socket Mode or HTTP.
+
+``casedesk run`` (Socket Mode) and ``casedesk run --http`` (``POST /slack/events`` on waitress)
+share :func:`build_runtime`, which makes the engine, the unit-of-work factory, the Web API
+client and the Bolt app, checking the bot token with Slack first so a wrong token stops
+start-up with one clear message rather than failing on the first request.
+
+The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
+load balancers; every other path is a 404.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.error import URLError
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.app import create_app
+from bot.clock import Clock, SystemClock
+from bot.config import HINTS, ConfigError, Settings
+from bot.deps import UowFactory
+from bot.slack_client import make_web_client
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+"""Largest request body accepted; a modal's state with 100 long inputs fits many times over."""
+
+HealthCheck = Callable[[], None]
+"""Raises when the bot cannot serve (the database does not answer)."""
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot holds; made by :func:`build_runtime`, closed by ``close``.
+
+    Attributes:
+        settings: the configuration.
+        engine: the SQLAlchemy engine.
+        uow_factory: makes a unit of work on ``engine``.
+        client: the Web API client every Slack call goes through.
+        app: the Bolt app.
+        clock: the clock.
+    """
+
+    settings: Settings
+    engine: Any
+    uow_factory: UowFactory
+    client: WebClient
+    app: App
+    clock: Clock
+
+    def health_check(self) -> None:
+        """Raise unless the database answers ``SELECT 1``."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def check_settings(settings: Settings, *, http: bool) -> None:
+    """Check that the credentials the chosen mode needs are set.
+
+    Raises:
+        ConfigError: naming each missing variable and where to find it.
+    """
+    second = "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"
+    settings.require("SLACK_BOT_TOKEN", second)
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    """Make the engine, unit of work, client and app, checking the bot token with Slack.
+
+    Raises:
+        ConfigError: Slack refused the token, or the Web API could not be reached.
+    """
+    # Imported here: the store (SQLAlchemy, models) loads only when the bot starts.
+    from store.db import make_engine
+    from store.uow import make_uow_factory
+
+    client = make_web_client(settings)
+    verify_token(client, settings)
+    engine = make_engine(settings.database_url)
+    uow_factory = make_uow_factory(engine)
+    clock = clock or SystemClock()
+    app = create_app(settings, client=client, uow_factory=uow_factory, clock=clock)
+    return Runtime(settings, engine, uow_factory, client, app, clock)
+
+
+def verify_token(client: WebClient, settings: Settings) -> dict[str, Any]:
+    """Ask Slack who the token belongs to (``auth.test``), turning failures into ConfigError."""
+    try:
+        return client.auth_test().data  # type: ignore[return-value]
+    except SlackApiError as err:
+        code = err.response.get("error", f"HTTP {err.response.status_code}")
+        raise ConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({code}): {HINTS['SLACK_BOT_TOKEN']}"
+        ) from None
+    except (URLError, OSError) as err:
+        reason = getattr(err, "reason", None) or type(err).__name__
+        raise ConfigError(
+            f"cannot reach the Slack Web API at {settings.slack_api_url} ({reason}): check the "
+            f"network, or SLACK_API_URL ({HINTS['SLACK_API_URL']})"
+        ) from None
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def make_wsgi_app(app: App, *, health_check: HealthCheck | None = None) -> WsgiApp:
+    """Return the WSGI application: Bolt at ``POST /slack/events``, ``GET /healthz``, else 404.
+
+    Bolt checks each request's signature (``X-Slack-Signature``, timestamp within 5 minutes)
+    and answers 401 when it does not match.
+
+    Args:
+        app: the Bolt app.
+        health_check: raises when the bot cannot serve; ``/healthz`` then answers 503.
+    """
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == EVENTS_PATH and method == "POST":
+            return slack(environ, start_response)
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return _health(health_check, start_response)
+        return _reply(start_response, "404 Not Found", {"error": "not_found"})
+
+    return wsgi
+
+
+def _health(check: HealthCheck | None, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    try:
+        if check is not None:
+            check()
+    except Exception as err:
+        logger.warning("health check failed: %s", type(err).__name__)
+        return _reply(start_response, "503 Service Unavailable", {"status": "unavailable"})
+    return _reply(start_response, "200 OK", {"status": "ok"})
+
+
+def _reply(start_response: Callable[..., Any], status: str, body: dict) -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def make_http_server(
+    wsgi_app: WsgiApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+) -> Any:
+    """Return a waitress server for ``wsgi_app`` (``port=0`` picks a free port); call ``run``."""
+    import waitress  # imported here: only HTTP mode needs it
+
+    return waitress.create_server(
+        wsgi_app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="casedesk",
+        max_request_body_size=MAX_REQUEST_BYTES,
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
+    """Serve ``POST /slack/events`` and ``GET /healthz`` until interrupted."""
+    wsgi_app = make_wsgi_app(runtime.app, health_check=runtime.health_check)
+    try:
+        server = make_http_server(wsgi_app, host=host, port=port)
+    except (OSError, socket.gaierror) as err:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({err.strerror or err}): choose another --port "
+            "or --host"
+        ) from None
+    logger.info("serving Slack at http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
+    server.run()
+
+
+# -- Socket Mode -----------------------------------------------------------------------------
+
+
+def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
+    """Return the Socket Mode handler; its client opens connections through ``app.client``.
+
+    The Socket Mode client calls ``apps.connections.open`` with the app-level token through the
+    Web API client it is given: the app's own, so ``SLACK_API_URL`` applies to it too.
+    """
+    return SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
+
+
+def serve_socket_mode(runtime: Runtime) -> None:
+    """Connect to Slack over Socket Mode and handle requests until interrupted."""
+    handler = make_socket_mode_handler(runtime.app, runtime.settings)
+    try:
+        handler.connect()
+    except SlackApiError as err:
+        code = err.response.get("error", f"HTTP {err.response.status_code}")
+        raise ConfigError(
+            f"Slack refused SLACK_APP_TOKEN ({code}): {HINTS['SLACK_APP_TOKEN']}"
+        ) from None
+    logger.info("connected to Slack over Socket Mode")
+    try:
+        _wait_forever()
+    finally:
+        handler.close()
+
+
+def _wait_forever() -> None:
+    threading.Event().wait()

@@ -1,0 +1,112 @@
+"""``/review``: acknowledge, parse the subcommand, hand it to the workflow step that owns it.
+
+The router only translates. Each subcommand is a function in the module of its workflow step,
+listed in :data:`SUBCOMMANDS`; adding ``/review status`` is one import and one line there::
+
+    from handlers import status
+    SUBCOMMANDS = {"help": show_help, "status": status.handle_status_command}
+
+A subcommand receives the parsed :class:`ReviewCommand` and the tools it may use; the router has
+already acknowledged the request, so it must not call ``ack``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from messages.ids import Command
+from messages.render import render_message
+
+
+@dataclass(frozen=True)
+class ReviewCommand:
+    """One ``/review`` invocation, parsed.
+
+    Attributes:
+        command: the slash command as Slack sent it (``/review``).
+        name: the subcommand, lower-case (``help`` when none was typed).
+        args: the words after the subcommand.
+        user_id: who typed it.
+        channel_id: where it was typed.
+        team_id: the workspace.
+        trigger_id: opens a modal within 3 seconds of the command.
+    """
+
+    command: str
+    name: str
+    args: tuple[str, ...]
+    user_id: str
+    channel_id: str | None
+    team_id: str | None
+    trigger_id: str | None
+
+    @classmethod
+    def parse(cls, payload: Mapping[str, Any]) -> ReviewCommand:
+        """Read a slash-command payload (Bolt's ``command`` argument)."""
+        words = str(payload.get("text") or "").split()
+        return cls(
+            command=str(payload.get("command") or Command.REVIEW),
+            name=words[0].lower() if words else "help",
+            args=tuple(words[1:]),
+            user_id=str(payload["user_id"]),
+            channel_id=payload.get("channel_id"),
+            team_id=payload.get("team_id"),
+            trigger_id=payload.get("trigger_id"),
+        )
+
+    @property
+    def text(self) -> str:
+        """Return what was typed after the command, normalised to single spaces."""
+        return " ".join((self.name, *self.args))
+
+
+class Subcommand(Protocol):
+    """A ``/review`` subcommand: one workflow step's entry point."""
+
+    def __call__(
+        self, cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    ) -> None:
+        """Do the step and answer the person (``respond``) or open a modal (``client``)."""
+        ...
+
+
+def register(app: App) -> None:
+    """Listen for ``/review``."""
+    app.command(Command.REVIEW)(handle_review_command)
+
+
+def handle_review_command(
+    ack, command: dict[str, Any], respond: Respond, client: WebClient, context
+) -> None:
+    """Acknowledge ``/review`` and run its subcommand (help for one it does not know)."""
+    ack()
+    cmd = ReviewCommand.parse(command)
+    subcommand = SUBCOMMANDS.get(cmd.name, show_unknown)
+    subcommand(cmd, respond=respond, client=client, deps=deps_of(context))
+
+
+def show_help(cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps) -> None:
+    """Answer ``/review help`` with the list of subcommands, visible only to the person."""
+    respond(**render_message("help", command=cmd.command, unknown=None), response_type="ephemeral")
+
+
+def show_unknown(cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps) -> None:
+    """Answer a subcommand casedesk does not know with what it does know."""
+    respond(
+        **render_message("help", command=cmd.command, unknown=cmd.text), response_type="ephemeral"
+    )
+
+
+SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
+    {
+        "help": show_help,
+    }
+)
+"""Subcommand name -> the function that handles it. Listed here, explicitly, one line each."""
