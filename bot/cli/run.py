@@ -60,10 +60,11 @@ def _run(args: argparse.Namespace) -> int:
             server.serve_http(runtime, host=args.host, port=args.port)
         else:
             server.serve_socket_mode(runtime)
-    except KeyboardInterrupt:
-        logger.info("stopping")
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (waitress handles them itself)
+        pass
     finally:
         runtime.close()
+        logger.info("stopped")
     return 0
 
 

@@ -59,6 +59,9 @@ _ONE_OF = {
     "chat.postEphemeral": ("text", "blocks", "attachments", "markdown_text"),
 }
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
+# Accepted by every method though few specs list it: Bolt's per-request client adds the
+# request's team_id to each call (for org-wide installs), and Slack accepts it.
+_ALWAYS_ALLOWED = ("token", "team_id")
 _RESPONSE_URL_ARGS = {
     "text", "blocks", "attachments", "response_type", "replace_original", "delete_original",
     "thread_ts", "mrkdwn", "unfurl_links", "unfurl_media", "metadata",
@@ -314,7 +317,9 @@ def check_call(method: str, args: dict[str, Any], headers: dict[str, str]) -> li
     known = spec["args"].get("properties", {})
     required = [a for a in spec["args"].get("required", []) if a != "token"]
     problems += [f"missing required argument {a!r}" for a in required if args.get(a) is None]
-    problems += [f"unknown argument {a!r}" for a in args if a not in known]
+    problems += [
+        f"unknown argument {a!r}" for a in args if a not in known and a not in _ALWAYS_ALLOWED
+    ]
     one_of = _ONE_OF.get(method)
     if one_of and not any(args.get(a) not in (None, "") for a in one_of):
         problems.append(f"needs one of {', '.join(one_of)}")

@@ -1,0 +1,88 @@
+"""/review: the router acknowledges, picks the subcommand, and answers privately."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from handlers.commands import SUBCOMMANDS, ReviewCommand
+from messages.render import render_text
+from tests.fakes.signing import bolt_request, slash_command_body
+
+
+@pytest.fixture
+def app(make_bolt_app):
+    return make_bolt_app()
+
+
+def _dispatch(app, slack_api, text: str):
+    body = slash_command_body(text=text, response_url=slack_api.response_url("review"))
+    return app.dispatch(bolt_request(body))
+
+
+def test_review_help_answers_with_the_help_blocks_only_the_person_can_see(app, slack_api):
+    response = _dispatch(app, slack_api, "help")
+    assert response.status == 200 and response.body == ""  # acknowledged, nothing echoed
+    reply = slack_api.last("response_url")
+    assert reply.path == "/response/review"
+    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["text"].startswith("/review commands: /review refer, /review status REF")
+    assert reply.args["blocks"][0]["text"]["text"] == "/review commands"
+    sections = [b["text"]["text"] for b in reply.args["blocks"] if b["type"] == "section"]
+    assert sections[1] == (
+        "*`/review status REF`*\nWhere a case is and what is due next, for example "
+        "`status SCR-2026-003`."
+    )
+    assert len(sections) == 6
+
+
+def test_review_with_no_subcommand_shows_help(app, slack_api):
+    _dispatch(app, slack_api, "   ")
+    assert slack_api.last("response_url").args["blocks"][0]["block_id"] == "help_header"
+
+
+def test_a_subcommand_is_matched_whatever_its_case(app, slack_api):
+    _dispatch(app, slack_api, "HELP")
+    assert slack_api.last("response_url").args["blocks"][0]["block_id"] == "help_header"
+
+
+def test_an_unknown_subcommand_says_so_and_lists_the_commands(app, slack_api):
+    _dispatch(app, slack_api, "frobnicate   SCR-2026-001")
+    reply = slack_api.last("response_url")
+    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["blocks"][0]["text"]["text"] == (
+        "Sorry, I don't know `/review frobnicate SCR-2026-001`. Here is what I can do:"
+    )
+    assert reply.args["text"].startswith("Sorry, I don't know `/review frobnicate SCR-2026-001`.")
+    assert reply.args["blocks"][1]["block_id"] == "help_header"
+
+
+def test_an_unknown_subcommand_cannot_ping_the_channel_through_the_echo(app, slack_api):
+    _dispatch(app, slack_api, '<!channel> "quoted" & <@U0BEN00001>')
+    reply = slack_api.last("response_url")
+    dumped = json.dumps(reply.args)
+    assert "<!channel>" not in dumped and "<@U0BEN00001>" not in dumped
+    assert "&lt;!channel&gt; \\\"quoted\\\" &amp; &lt;@U0BEN00001&gt;" in dumped
+
+
+def test_the_router_makes_no_web_api_call_for_help(app, slack_api):
+    _dispatch(app, slack_api, "help")
+    assert slack_api.methods() == ["auth.test", "response_url"]  # auth.test: Bolt's start-up
+
+
+def test_every_subcommand_the_router_knows_is_listed_in_help():
+    help_text = render_text("help", command="/review", unknown=None)
+    for name in SUBCOMMANDS:
+        assert f"/review {name}" in help_text
+
+
+def test_a_command_payload_parses_into_name_and_arguments():
+    cmd = ReviewCommand.parse(
+        {"command": "/review", "text": " Status  SCR-2026-003 ", "user_id": "U0BEN00001",
+         "channel_id": "C0CASEREV01", "team_id": "T1", "trigger_id": "1.2.3"}
+    )
+    assert (cmd.name, cmd.args, cmd.user_id, cmd.channel_id) == (
+        "status", ("SCR-2026-003",), "U0BEN00001", "C0CASEREV01"
+    )
+    assert cmd.text == "status SCR-2026-003"
