@@ -1,0 +1,110 @@
+"""create_app: explicit wiring, collaborators in the context, a client honouring SLACK_API_URL."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.clock import FixedClock
+from bot.deps import deps_of
+from bot.logs import SafeFormatter
+from bot.slack_client import make_web_client
+from tests.fakes.signing import bolt_request, slash_command_body
+
+
+def test_a_listener_reaches_the_clock_and_unit_of_work_through_its_context(
+    make_bolt_app, slack_api
+):
+    opened = []
+    app = make_bolt_app(
+        uow_factory=lambda: opened.append("uow") or "a unit of work",
+        clock=FixedClock(datetime(2026, 3, 2, 9, 30)),
+    )
+
+    @app.command("/when")
+    def handle_when_command(ack, respond, context):
+        ack()
+        deps = deps_of(context)
+        respond(text=f"{deps.clock.now():%Y-%m-%d %H:%M} with {deps.uow_factory()}")
+
+    body = slash_command_body(text="", command="/when", response_url=slack_api.response_url())
+    app.dispatch(bolt_request(body))
+    assert slack_api.last("response_url").args["text"] == "2026-03-02 09:30 with a unit of work"
+    assert opened == ["uow"]
+
+
+def test_two_apps_built_side_by_side_keep_their_own_collaborators(make_bolt_app, slack_api):
+    first = make_bolt_app(clock=FixedClock(datetime(2026, 1, 5, 9, 0)))
+    second = make_bolt_app(clock=FixedClock(datetime(2027, 1, 5, 9, 0)))
+    for app in (first, second):
+
+        @app.command("/year")
+        def handle_year_command(ack, respond, context):
+            ack()
+            respond(text=str(deps_of(context).clock.today().year))
+
+    body = slash_command_body(text="", command="/year", response_url=slack_api.response_url())
+    first.dispatch(bolt_request(body))
+    second.dispatch(bolt_request(body))
+    assert [c.args["text"] for c in slack_api.calls_to("response_url")] == ["2026", "2027"]
+
+
+def test_the_web_client_points_at_slack_api_url_and_retries_once(slack_settings, slack_api):
+    client = make_web_client(slack_settings)
+    assert client.base_url == slack_api.base_url
+    assert [type(h) for h in client.retry_handlers] == [
+        RateLimitErrorRetryHandler, ServerErrorRetryHandler, ConnectionErrorRetryHandler
+    ]
+    assert all(h.max_retry_count == 1 for h in client.retry_handlers)
+
+
+def test_a_server_error_is_retried_once_by_the_client(slack_settings, slack_api):
+    slack_api.fail_next("chat.postMessage", status=500)
+    make_web_client(slack_settings).chat_postMessage(channel="C0CASEREV01", text="hello")
+    assert [c.status for c in slack_api.calls_to("chat.postMessage")] == [500, 200]
+
+
+def _record_of(error: BaseException) -> logging.LogRecord:
+    try:
+        raise error
+    except BaseException as caught:  # noqa: BLE001 - building a record for any exception
+        info = (type(caught), caught, caught.__traceback__)
+        return logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, info)
+
+
+def test_logged_tracebacks_keep_the_frames_but_not_the_exception_message():
+    text = SafeFormatter("%(message)s").format(_record_of(ValueError("Jordan, 12 Elm Road")))
+    assert "Elm Road" not in text and "Jordan" not in text
+    assert "builtins.ValueError" in text and "_record_of" in text
+
+
+def test_logged_slack_api_errors_keep_slacks_error_code(slack_settings, slack_api):
+    slack_api.fail_next("chat.postMessage", error="channel_not_found")
+    subject = "Jordan"
+    try:
+        make_web_client(slack_settings).chat_postMessage(channel="C0GONE0001", text=subject)
+    except SlackApiError as err:
+        text = SafeFormatter("%(message)s").format(_record_of(err))
+    assert "channel_not_found (HTTP 200)" in text and "Jordan" not in text
+
+
+def test_configure_logging_keeps_slack_libraries_quiet_at_debug(monkeypatch):
+    from bot.logs import configure_logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    for name in ("slack_sdk", "slack_bolt", "urllib3"):
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.getLogger(name).level)
+    configure_logging("DEBUG", stream=io.StringIO())
+    assert root.level == logging.DEBUG
+    assert logging.getLogger("slack_sdk").level == logging.INFO
+    assert logging.getLogger("slack_bolt").level == logging.INFO
