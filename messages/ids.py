@@ -91,7 +91,6 @@ class BlockId(StrEnum):
     REMINDER_ACTIONS = "reminder_actions"
     # help and errors
     HELP_HEADER = "help_header"
-    HELP_COMMANDS = "help_commands"
     HELP_UNKNOWN = "help_unknown"
     ERROR_MESSAGE = "error_message"
     ERROR_REFERENCE = "error_reference"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import pytest
@@ -161,3 +162,10 @@ def test_ids_are_the_strings_slack_sends_back():
     assert ActionId.VOTE_STATUTORY == "vote_statutory"
     assert CallbackId.REFERRAL_MODAL == "referral_modal"
     assert BlockId.SUBJECT_DOB == "subject_dob"
+
+
+@pytest.mark.parametrize("template", _templates())
+def test_no_template_writes_an_action_block_or_callback_id_as_a_literal(template):
+    source = resources.files("messages").joinpath("templates", template).read_text("utf-8")
+    literal = re.search(r'"(action_id|block_id|callback_id)"\s*:\s*"', source)
+    assert literal is None, f"{template}: use the enums of messages/ids.py for {literal[1]}"
