@@ -139,3 +139,4 @@ def test_run_http_serves_review_help_and_stops_cleanly_on_sigterm(tmp_path, slac
         if process.poll() is None:
             process.kill()
             process.wait()
+        process.stderr.close()
