@@ -32,6 +32,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.clock import LONDON, FixedClock
+from bot.domain.board_config import BoardConfig
+from bot.domain.board_file import load_board_file
+from bot.services.boards import sync_boards
 from store.db import make_engine
 from store.models import metadata
 from store.uow import UowFactory, make_uow_factory
@@ -164,3 +167,18 @@ def clock() -> FixedClock:
 def board_file() -> Path:
     """The example board file shipped in the repository."""
     return EXAMPLE_BOARD
+
+
+@pytest.fixture
+def board(uow_factory: UowFactory, clock: FixedClock, board_file: Path) -> BoardConfig:
+    """The example board file synced into the database; returns its first board (Surrey).
+
+    People on it (all fictional): U0BEN00001 Ben Okafor (business manager and member),
+    U0PRI00002 Priya Raman (chair and member), U0TOM00003 Tom Hughes and U0ANA00004 Ana Kowalski
+    (members), U0GRA00005 Grace Mensah (decision-maker), U0SAM00006 Sam Whitfield (admin). The
+    second board, ``stockport-adults``, is synced too.
+    """
+    boards = load_board_file(board_file)
+    with uow_factory() as uow:
+        sync_boards(boards, uow=uow, now=clock.now())
+    return boards[0]

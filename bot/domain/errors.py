@@ -2,7 +2,8 @@
 
     DomainError                      a rule said no; the message is safe to show the person
     ├── InvalidInput                 a value is malformed (date, nation, reference, ...)
-    │   └── ProtocolError            a preset file is broken (names file, rule and field)
+    │   ├── ProtocolError            a preset file is broken (names file, rule and field)
+    │   └── BoardFileError           a board file is broken (names file, line and field)
     ├── NotFound                     no such case, board, member or deadline
     ├── NotAllowed                   the person lacks the role, or is conflicted
     ├── InvalidTransition            the case's state does not allow the trigger
@@ -48,6 +49,25 @@ class ProtocolError(InvalidInput):
         if field is not None:
             parts.append(f"field {field!r}")
         super().__init__(f"{', '.join(parts)}: {message}")
+
+
+class BoardFileError(InvalidInput):
+    """A board file (``CASEDESK_BOARD``) is broken.
+
+    Args:
+        path: the board file.
+        message: what is wrong.
+        field: the field, dotted from the board (``boards[surrey-children].members[2].roles``).
+        line: the line in the file, when known.
+    """
+
+    def __init__(
+        self, path: str, message: str, *, field: str | None = None, line: int | None = None
+    ) -> None:
+        self.path, self.field, self.line = path, field, line
+        where = path if line is None else f"{path}:{line}"
+        prefix = where if field is None else f"{where}, field {field!r}"
+        super().__init__(f"{prefix}: {message}")
 
 
 class NotFound(DomainError):

@@ -1,0 +1,360 @@
+"""Referring a case, correcting its details, its card, and converting its review type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.boards import STATUTORY_BY_KIND, BoardKind, ReviewType, Role
+from bot.domain.cases import CaseState, Trigger
+from bot.domain.deadlines import DeadlineStatus, require_reason
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.protocols import Event
+from bot.services.common import (
+    CaseContext,
+    audit,
+    board_calendar,
+    board_config,
+    case_context,
+    case_ref,
+    deadline_view,
+    digest,
+    due_summary,
+    member_on,
+    move,
+    start_deadlines,
+    today_of,
+)
+from bot.services.views import CaseRef, DeadlineView
+from store.models import CaseRow, CaseSubjectRow, DeadlineRow, ReviewConversionRow
+from store.uow import UnitOfWork
+
+IDENTIFYING = ("name", "date_of_birth", "address", "summary")
+"""Fields of ``case_subjects``: audit records that they changed, never their values."""
+
+
+@dataclass(frozen=True)
+class ReferCase:
+    """Refer a case to a board (the referral modal). Source: 002_0ceef0fde733de82.txt §1.1."""
+
+    board_id: str
+    actor: str
+    review_type: ReviewType
+    pseudonym: str
+    subject_name: str = ""
+    date_of_birth: date | None = None
+    address: str = ""
+    summary: str = ""
+    referring_agency: str = ""
+    incident_on: date | None = None
+    aware_on: date | None = None
+    referred_on: date | None = None  # default: today
+    idempotency_key: str | None = None  # Slack's view id: a redelivered submission refers once
+
+
+@dataclass(frozen=True)
+class CaseReferred:
+    """The new case, its first deadlines, and who to tell."""
+
+    case: CaseRef
+    deadlines: tuple[DeadlineView, ...]
+    voting_opened: bool
+    business_managers: tuple[str, ...]
+    replayed: bool = False
+
+
+def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferred:
+    """Log a referral, allocate its reference and start the deadlines that count from it.
+
+    The reference is ``<PREFIX>-<YEAR>-<NNN>``, numbered per board, prefix and year of referral
+    (002 §1.1: "allocate a reference number to that referral"); the number comes from a counter
+    row updated atomically, so two referrals at the same moment never share one.
+
+    Raises:
+        NotAllowed: the person is not a member of the board.
+        InvalidInput: a required field is missing or a date is in the future.
+    """
+    if cmd.idempotency_key and (earlier := uow.cases.by_idempotency_key(cmd.idempotency_key)):
+        return _referred(uow, earlier, now, replayed=True)
+    board_row = uow.boards.get(cmd.board_id)
+    if board_row is None or not board_row.active:
+        raise NotFound("I can't find that board.")
+    member, roles = member_on(uow, cmd.board_id, cmd.actor)
+    board = board_config(board_row)
+    today = today_of(now)
+    referred_on = cmd.referred_on or today
+    _check_referral(cmd, board.kind, today, referred_on)
+    prefix = board.prefix(cmd.review_type)
+    number = uow.cases.next_number(board.id, prefix, referred_on.year)
+    case = CaseRow(
+        board_id=board.id,
+        reference=f"{prefix}-{referred_on.year}-{number:03d}",
+        review_type=cmd.review_type,
+        state=CaseState.REFERRED,
+        pseudonym=cmd.pseudonym.strip(),
+        referring_agency=cmd.referring_agency.strip(),
+        incident_on=cmd.incident_on,
+        referred_by=cmd.actor,
+        idempotency_key=cmd.idempotency_key,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        uow.cases.add(case)
+    except IntegrityError:
+        uow.rollback()  # the same submission won a race: answer with its case
+        earlier = uow.cases.by_idempotency_key(cmd.idempotency_key or "")
+        if earlier is None:
+            raise
+        return _referred(uow, earlier, now, replayed=True)
+    details = {
+        "name": cmd.subject_name.strip(),
+        "date_of_birth": cmd.date_of_birth,
+        "address": cmd.address.strip(),
+        "summary": cmd.summary.strip(),
+    }
+    uow.session.add(CaseSubjectRow(case_id=case.id, updated_at=now, **details))
+    ctx = CaseContext(case, board, cmd.actor, member, roles)
+    events = {Event.REFERRAL: referred_on, Event.NOTIFICATION: referred_on}
+    if cmd.aware_on:
+        events[Event.AWARE] = cmd.aware_on
+    for event, on in events.items():
+        uow.cases.set_date(case.id, event, on, now=now, actor=cmd.actor)
+    created = start_deadlines(uow, ctx, events, now)
+    audit(
+        uow,
+        ctx,
+        now,
+        "case_referred",
+        after={
+            "reference": case.reference,
+            "review_type": case.review_type,
+            "state": case.state,
+            "pseudonym": case.pseudonym,
+            "referring_agency": case.referring_agency,
+            "key_dates": {e.value: d.isoformat() for e, d in events.items()},
+            "identifying_details_recorded": sorted(k for k, v in details.items() if v),
+            "incident_date_recorded": cmd.incident_on is not None,
+            "deadlines": due_summary(created),
+        },
+    )
+    if board.open_voting_on_referral:
+        before, after = move(ctx, Trigger.OPEN_VOTING, now)
+        case.voting_round += 1
+        audit(
+            uow,
+            ctx,
+            now,
+            "voting_opened",
+            before={"state": before},
+            after={"state": after, "round": case.voting_round, "rule": "open_voting_on_referral"},
+        )
+    uow.commit()
+    return _referred(uow, case, now, replayed=False)
+
+
+def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:
+    if not cmd.pseudonym.strip():
+        raise InvalidInput('Please give a pseudonym such as "Child A"; channels see only that.')
+    if len(cmd.pseudonym.strip()) > 100:
+        raise InvalidInput("Please keep the pseudonym under 100 characters.")
+    name = cmd.subject_name.strip().lower()
+    if name and any(part in cmd.pseudonym.lower() for part in name.split() if len(part) > 2):
+        raise InvalidInput("The pseudonym must not contain the subject's name.")
+    allowed = STATUTORY_BY_KIND[kind] if cmd.review_type.is_statutory else (cmd.review_type,)
+    if cmd.review_type not in allowed:
+        raise InvalidInput(f"A {cmd.review_type.label} is not a review this board can hold.")
+    for label, value in (
+        ("referral", referred_on),
+        ("aware", cmd.aware_on),
+        ("incident", cmd.incident_on),
+        ("birth", cmd.date_of_birth),
+    ):
+        if value is not None and value > today:
+            raise InvalidInput(f"The {label} date cannot be in the future.")
+
+
+def _referred(uow: UnitOfWork, case: CaseRow, now: datetime, *, replayed: bool) -> CaseReferred:
+    row = uow.boards.get(case.board_id)
+    assert row is not None
+    board = board_config(row)
+    calendar, today = board_calendar(board), today_of(now)
+    deadlines = uow.deadlines.of_case(case.id or 0)
+    managers = uow.members.with_role(case.board_id, Role.BUSINESS_MANAGER)
+    return CaseReferred(
+        case=case_ref(case, board),
+        deadlines=tuple(deadline_view(d, case, calendar, today) for d in deadlines),
+        voting_opened=case.state is CaseState.VOTING,
+        business_managers=tuple(m.slack_id for m in managers),
+        replayed=replayed,
+    )
+
+
+@dataclass(frozen=True)
+class SetCaseCard:
+    """Remember where the case's one canonical card was posted (channel and message ts)."""
+
+    board_id: str
+    reference: str
+    channel: str
+    ts: str
+
+
+def set_case_card(cmd: SetCaseCard, *, uow: UnitOfWork, now: datetime) -> CaseRef:
+    """Store the card's channel and ts on the case (no audit: it is not part of the record)."""
+    case = uow.cases.by_reference(cmd.board_id, cmd.reference, for_update=True)
+    board_row = uow.boards.get(cmd.board_id)
+    if case is None or board_row is None:
+        raise NotFound(f"I can't find case {cmd.reference}.")
+    case.card_channel, case.card_ts = cmd.channel, cmd.ts
+    uow.commit()
+    return case_ref(case, board_config(board_row))
+
+
+@dataclass(frozen=True)
+class UpdateCaseDetails:
+    """Correct a case's details (business manager). ``None`` leaves a field unchanged."""
+
+    case_ref: str
+    actor: str
+    pseudonym: str | None = None
+    referring_agency: str | None = None
+    incident_on: date | None = None
+    subject_name: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    summary: str | None = None
+    board_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseDetailsUpdated:
+    """The case after the change, and the names of the fields that changed."""
+
+    case: CaseRef
+    changed: tuple[str, ...]
+
+
+def update_case_details(
+    cmd: UpdateCaseDetails, *, uow: UnitOfWork, now: datetime
+) -> CaseDetailsUpdated:
+    """Change a case's details; the audit names identifying fields changed, never their values."""
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    ctx.require({Role.BUSINESS_MANAGER}, "edit the case's details")
+    case = ctx.case
+    subject = uow.cases.subject(case.id) or CaseSubjectRow(case_id=case.id, updated_at=now)
+    before, after, hidden = {}, {}, []
+    for field, value in (("pseudonym", cmd.pseudonym), ("referring_agency", cmd.referring_agency)):
+        if value is not None and value.strip() != getattr(case, field):
+            before[field], after[field] = getattr(case, field), value.strip()
+            setattr(case, field, value.strip())
+    if not case.pseudonym:
+        raise InvalidInput("The pseudonym cannot be empty.")
+    if cmd.incident_on is not None and cmd.incident_on != case.incident_on:
+        case.incident_on = cmd.incident_on
+        hidden.append("incident_on")
+    values = (cmd.subject_name, cmd.date_of_birth, cmd.address, cmd.summary)
+    for field, value in zip(IDENTIFYING, values, strict=True):
+        value = value.strip() if isinstance(value, str) else value
+        if value is not None and value != getattr(subject, field):
+            setattr(subject, field, value)
+            hidden.append(field)
+    changed = tuple(sorted([*after, *hidden]))
+    if changed:
+        subject.updated_at = case.updated_at = now
+        uow.session.add(subject)
+        after["identifying_details_changed"] = sorted(hidden)
+        audit(uow, ctx, now, "case_details_changed", before=before, after=after)
+    uow.commit()
+    return CaseDetailsUpdated(case_ref(case, ctx.board), changed)
+
+
+@dataclass(frozen=True)
+class ConvertReview:
+    """Change a case's review type (a rapid review becoming an LCSPR), with a reason."""
+
+    case_ref: str
+    actor: str
+    to_type: ReviewType
+    reason: str
+    board_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewConverted:
+    """The case after conversion; the reference stays (002 §1.1), the deadlines follow the type."""
+
+    case: CaseRef
+    from_type: ReviewType
+    to_type: ReviewType
+    deadlines_added: tuple[DeadlineView, ...]
+    deadlines_cancelled: tuple[DeadlineView, ...]
+
+
+def convert_review(cmd: ConvertReview, *, uow: UnitOfWork, now: datetime) -> ReviewConverted:
+    """Convert the review type, recording the conversion, and redo the type-specific deadlines.
+
+    Deadlines whose rule does not apply to the new type are cancelled; rules that apply to the
+    new type start from the case's key dates. Source: 003_2d53156d33e54857.txt 9B.
+    """
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    ctx.require({Role.BUSINESS_MANAGER, Role.DECISION_MAKER}, "change the review type")
+    reason = require_reason(cmd.reason)
+    from_type = ctx.case.review_type
+    if cmd.to_type is from_type:
+        raise InvalidInput(f"{ctx.case.reference} is already a {from_type.label}.")
+    if cmd.to_type.is_statutory and cmd.to_type not in STATUTORY_BY_KIND[ctx.board.kind]:
+        raise InvalidInput(f"A {cmd.to_type.label} is not a review this board can hold.")
+    move(ctx, Trigger.CONVERT_REVIEW, now)
+    cancelled = convert_type(uow, ctx, cmd.to_type, reason, now)
+    added = start_deadlines(uow, ctx, uow.cases.dates(ctx.case.id), now)
+    audit(
+        uow,
+        ctx,
+        now,
+        "review_converted",
+        entity="case",
+        before={"review_type": from_type, "deadlines": due_summary(cancelled)},
+        after={
+            "review_type": cmd.to_type,
+            "reason_sha256": digest(reason),
+            "deadlines": due_summary(added),
+        },
+    )
+    uow.commit()
+    calendar, today = board_calendar(ctx.board), today_of(now)
+    return ReviewConverted(
+        case_ref(ctx.case, ctx.board),
+        from_type,
+        cmd.to_type,
+        tuple(deadline_view(d, ctx.case, calendar, today) for d in added),
+        tuple(deadline_view(d, ctx.case, calendar, today) for d in cancelled),
+    )
+
+
+def convert_type(
+    uow: UnitOfWork, ctx: CaseContext, to_type: ReviewType, reason: str, now: datetime
+) -> list[DeadlineRow]:
+    """Record a conversion and cancel the unsettled deadlines the new type has no rule for."""
+    uow.session.add(
+        ReviewConversionRow(
+            case_id=ctx.case.id,
+            from_type=ctx.case.review_type,
+            to_type=to_type,
+            reason=reason,
+            converted_at=now,
+            converted_by=ctx.actor,
+        )
+    )
+    ctx.case.review_type = to_type
+    rules = {r.id: r for r in ctx.board.load_protocol().rules}
+    cancelled = []
+    for row in uow.deadlines.of_case(ctx.case.id):
+        rule = rules.get(row.rule_id)
+        if rule is not None and not rule.applies(to_type) and not row.status.is_settled:
+            row.status, row.updated_at = DeadlineStatus.CANCELLED, now
+            row.reason = f"Review type changed to {to_type.label}"
+            cancelled.append(row)
+    return cancelled

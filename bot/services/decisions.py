@@ -1,0 +1,184 @@
+"""The decision-maker's decision: recorded once, with reasons, starting the deadlines after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.boards import ReviewType, Role
+from bot.domain.cases import Trigger
+from bot.domain.decisions import DecisionOutcome, Methodology, check_decision
+from bot.domain.errors import Conflict, InvalidInput, NotAllowed
+from bot.domain.protocols import Event
+from bot.services.cases import convert_type
+from bot.services.common import (
+    CaseContext,
+    audit,
+    board_calendar,
+    case_context,
+    case_ref,
+    complete_step,
+    deadline_view,
+    digest,
+    due_summary,
+    move,
+    start_deadlines,
+    today_of,
+)
+from bot.services.views import CaseRef, DeadlineView, DecisionView
+from store.models import DeadlineRow, DecisionRow
+from store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    """The decision modal's submission."""
+
+    case_ref: str
+    actor: str
+    outcome: DecisionOutcome
+    reasons: str
+    decided_on: date | None = None  # default: today
+    review_type: ReviewType | None = None
+    methodology: Methodology | None = None
+    board_id: str | None = None
+    idempotency_key: str | None = None  # Slack's view id: a redelivered submission decides once
+
+
+@dataclass(frozen=True)
+class DecisionRecorded:
+    """The decision, the deadlines it started and met, and who to send the notifications list."""
+
+    case: CaseRef
+    decision: DecisionView
+    deadlines: tuple[DeadlineView, ...]
+    completed: tuple[DeadlineView, ...]
+    business_managers: tuple[str, ...]
+    replayed: bool = False
+
+
+def record_decision(cmd: RecordDecision, *, uow: UnitOfWork, now: datetime) -> DecisionRecorded:
+    """Record the decision on a case awaiting one; only its decision-maker may.
+
+    "The final decision ... rests with SSCB independent Chair" (Source:
+    002_0ceef0fde733de82.txt §1.2); the reasons are required (same section). The decision starts
+    the deadlines counted from it, such as informing the national bodies within five working
+    days (002 §1.2), in the board's protocol.
+
+    Raises:
+        NotAllowed: the person is not the board's decision-maker.
+        Conflict: a decision on the case is already recorded (by this person or another).
+        InvalidTransition: the case is not awaiting a decision.
+        InvalidInput: reasons missing, a review type that does not fit, a date in the future.
+    """
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    if cmd.idempotency_key and (earlier := uow.decisions.by_idempotency_key(cmd.idempotency_key)):
+        return _recorded(uow, ctx, earlier, [], [], now, replayed=True)
+    if ctx.member is None:
+        raise NotAllowed("Only the decision-maker records a decision.")
+    ctx.require({Role.DECISION_MAKER}, "record the decision")
+    _refuse_second(uow, ctx)
+    check_decision(ctx.board.kind, cmd.outcome, cmd.review_type, cmd.methodology, cmd.reasons)
+    today = today_of(now)
+    decided_on = cmd.decided_on or today
+    referred_on = uow.cases.dates(ctx.case.id).get(Event.REFERRAL)
+    if decided_on > today:
+        raise InvalidInput("The decision date cannot be in the future.")
+    if referred_on is not None and decided_on < referred_on:
+        raise InvalidInput("The decision date cannot be before the referral.")
+    before, after = move(ctx, Trigger.RECORD_DECISION, now)
+    decision = DecisionRow(
+        case_id=ctx.case.id,
+        outcome=cmd.outcome,
+        review_type=cmd.review_type,
+        methodology=cmd.methodology,
+        reasons=cmd.reasons.strip(),
+        decided_on=decided_on,
+        recorded_at=now,
+        decided_by=ctx.actor,
+        idempotency_key=cmd.idempotency_key,
+    )
+    try:
+        uow.decisions.add(decision)
+    except IntegrityError:
+        uow.rollback()
+        raise Conflict(f"A decision on {ctx.case.reference} was recorded a moment ago.") from None
+    from_type = ctx.case.review_type
+    cancelled = []
+    if cmd.review_type is not None and cmd.review_type is not from_type:
+        reason = f"Decided: {cmd.outcome.value.replace('_', ' ')}"
+        cancelled = convert_type(uow, ctx, cmd.review_type, reason, now)
+    uow.cases.set_date(ctx.case.id, Event.DECISION, decided_on, now=now, actor=ctx.actor)
+    created = start_deadlines(uow, ctx, uow.cases.dates(ctx.case.id), now)
+    completed = complete_step(uow, ctx, Trigger.RECORD_DECISION, now)
+    audit(
+        uow,
+        ctx,
+        now,
+        "decision_recorded",
+        entity="decision",
+        entity_id=decision.id,
+        before={"state": before, "review_type": from_type},
+        after={
+            "state": after,
+            "outcome": cmd.outcome,
+            "review_type": ctx.case.review_type,
+            "methodology": cmd.methodology,
+            "decided_on": decided_on,
+            "reasons_sha256": digest(decision.reasons),
+            "deadlines": due_summary(created),
+            "completed": due_summary(completed),
+            "cancelled": due_summary(cancelled),
+        },
+    )
+    uow.commit()
+    return _recorded(uow, ctx, decision, created, completed, now, replayed=False)
+
+
+def _refuse_second(uow: UnitOfWork, ctx: CaseContext) -> None:
+    existing = uow.decisions.of_case(ctx.case.id)
+    if existing is None:
+        return
+    maker = uow.members.find(ctx.board.id, existing.decided_by)
+    by = maker.name if maker else "the decision-maker"
+    raise Conflict(
+        f"A decision on {ctx.case.reference} was already recorded by {by} "
+        f"on {existing.decided_on.isoformat()}."
+    )
+
+
+def _recorded(
+    uow: UnitOfWork,
+    ctx: CaseContext,
+    decision: DecisionRow,
+    created: list[DeadlineRow],
+    completed: list[DeadlineRow],
+    now: datetime,
+    *,
+    replayed: bool,
+) -> DecisionRecorded:
+    calendar, today = board_calendar(ctx.board), today_of(now)
+    managers = uow.members.with_role(ctx.board.id, Role.BUSINESS_MANAGER)
+    return DecisionRecorded(
+        case=case_ref(ctx.case, ctx.board),
+        decision=decision_view(decision),
+        deadlines=tuple(deadline_view(d, ctx.case, calendar, today) for d in created),
+        completed=tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
+        business_managers=tuple(m.slack_id for m in managers),
+        replayed=replayed,
+    )
+
+
+def decision_view(row: DecisionRow) -> DecisionView:
+    """Return the decision as a view model."""
+    return DecisionView(
+        row.outcome,
+        row.review_type,
+        row.methodology,
+        row.reasons,
+        row.decided_on,
+        row.decided_by,
+        row.recorded_at,
+    )

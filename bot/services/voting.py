@@ -1,0 +1,346 @@
+"""The sub-group's vote: open, cast (and change), declare a conflict, close.
+
+Each member's recommendation is recorded by name, every version kept (Source:
+002_0ceef0fde733de82.txt §1.2); a member with direct involvement stands aside (Source:
+002_0ceef0fde733de82.txt §2.1; 001_3cb7af4f5859624c.txt §5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.boards import ReviewType, Role
+from bot.domain.cases import CaseState, Trigger
+from bot.domain.deadlines import require_reason
+from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from bot.domain.protocols import Event
+from bot.domain.votes import Recommendation, can_vote
+from bot.services.common import (
+    SYSTEM,
+    CaseContext,
+    audit,
+    board_calendar,
+    case_context,
+    case_ref,
+    complete_step,
+    deadline_view,
+    digest,
+    due_summary,
+    move,
+    start_deadlines,
+    today_of,
+)
+from bot.services.tally import eligible_members, recommendation_view, vote_counts
+from bot.services.views import CaseRef, DeadlineView, RecommendationView, VoteCounts
+from store.models import BallotRow, ConflictRow
+from store.uow import UnitOfWork
+
+RATIONALE_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class OpenVoting:
+    """Open the sub-group's vote on a case (the sub-group chair)."""
+
+    case_ref: str
+    actor: str
+    board_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VotingOpened:
+    """The case open for votes, the round, who may vote, and the vote's deadline if any."""
+
+    case: CaseRef
+    round: int
+    eligible: tuple[str, ...]
+    deadline: DeadlineView | None
+
+
+def open_voting(cmd: OpenVoting, *, uow: UnitOfWork, now: datetime) -> VotingOpened:
+    """Open a new voting round. Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting."""
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    ctx.require({Role.CHAIR}, "open voting")
+    before, after = move(ctx, Trigger.OPEN_VOTING, now)
+    ctx.case.voting_round += 1
+    audit(
+        uow,
+        ctx,
+        now,
+        "voting_opened",
+        before={"state": before},
+        after={"state": after, "round": ctx.case.voting_round},
+    )
+    uow.commit()
+    today = today_of(now)
+    step = set(ctx.board.step_rules.get(Trigger.CLOSE_VOTING, ()))
+    due = [d for d in uow.deadlines.of_case(ctx.case.id) if d.rule_id in step]
+    running = [d for d in due if d.status.is_running]
+    return VotingOpened(
+        case_ref(ctx.case, ctx.board),
+        ctx.case.voting_round,
+        tuple(m.slack_id for m in eligible_members(uow, ctx)),
+        deadline_view(running[0], ctx.case, board_calendar(ctx.board), today) if running else None,
+    )
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """A member's recommendation with its rationale (required), from the vote modal."""
+
+    case_ref: str
+    actor: str
+    recommendation: Recommendation
+    rationale: str
+    alternative_type: ReviewType | None = None
+    board_id: str | None = None
+    idempotency_key: str | None = None  # Slack's view id: a redelivered submission votes once
+
+
+@dataclass(frozen=True)
+class VoteCast:
+    """The member's current vote.
+
+    ``changed``: it replaced an earlier vote; ``replayed``: this very vote was already recorded
+    (a Slack retry or double click), so nothing new was.
+    """
+
+    case: CaseRef
+    recommendation: Recommendation
+    alternative_type: ReviewType | None
+    version: int
+    changed: bool
+    replayed: bool
+    counts: VoteCounts
+
+
+def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
+    """Record a vote, or a change of vote, while voting is open.
+
+    Raises:
+        NotAllowed: not a voting member, conflicted, or voting not open.
+        InvalidInput: the rationale is missing or too long, or the alternative review is wrong.
+    """
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    if cmd.idempotency_key and (earlier := uow.ballots.by_idempotency_key(cmd.idempotency_key)):
+        return _cast(uow, ctx, earlier, changed=earlier.version > 1, replayed=True)
+    if ctx.member is None:
+        raise NotAllowed("Only members vote.")
+    conflicted = uow.conflicts.find(ctx.case.id, ctx.member.id) is not None
+    can_vote(
+        ctx.roles,
+        active=ctx.member.active,
+        conflicted=conflicted,
+        voting_open=ctx.case.state is CaseState.VOTING,
+    )
+    rationale = cmd.rationale.strip()
+    if not rationale:
+        raise InvalidInput("Please give the rationale for your recommendation.")
+    if len(rationale) > RATIONALE_LIMIT:
+        raise InvalidInput(f"Please keep the rationale under {RATIONALE_LIMIT} characters.")
+    _check_alternative(cmd.recommendation, cmd.alternative_type)
+    round_ = ctx.case.voting_round
+    version = uow.ballots.latest_version(ctx.case.id, ctx.member.id, round_)
+    previous = next(
+        (b for b in uow.ballots.current(ctx.case.id, round_) if b.member_id == ctx.member.id), None
+    )
+    same = previous is not None and (
+        previous.recommendation,
+        previous.alternative_type,
+        previous.rationale,
+    ) == (cmd.recommendation, cmd.alternative_type, rationale)
+    if same:
+        return _cast(uow, ctx, previous, changed=previous.version > 1, replayed=True)
+    ballot = BallotRow(
+        case_id=ctx.case.id,
+        member_id=ctx.member.id,
+        round=round_,
+        version=version + 1,
+        recommendation=cmd.recommendation,
+        alternative_type=cmd.alternative_type,
+        rationale=rationale,
+        cast_at=now,
+        idempotency_key=cmd.idempotency_key,
+    )
+    uow.ballots.add(ballot)
+    before = (
+        {}
+        if previous is None
+        else {
+            "recommendation": previous.recommendation,
+            "alternative_type": previous.alternative_type,
+            "version": previous.version,
+        }
+    )
+    audit(
+        uow,
+        ctx,
+        now,
+        "vote_cast",
+        entity="ballot",
+        entity_id=ballot.id,
+        before=before,
+        after={
+            "member": ctx.member.slack_id,
+            "member_name": ctx.member.name,
+            "round": round_,
+            "recommendation": ballot.recommendation,
+            "alternative_type": ballot.alternative_type,
+            "version": ballot.version,
+            "rationale_sha256": digest(rationale),
+        },
+    )
+    uow.commit()
+    return _cast(uow, ctx, ballot, changed=previous is not None, replayed=False)
+
+
+def _check_alternative(recommendation: Recommendation, alternative: ReviewType | None) -> None:
+    if recommendation is Recommendation.ALTERNATIVE_REVIEW:
+        if alternative is None or alternative.is_statutory:
+            raise InvalidInput("Please choose which alternative review you recommend.")
+    elif alternative is not None:
+        raise InvalidInput("Only an alternative review recommendation names a review type.")
+
+
+def _cast(
+    uow: UnitOfWork, ctx: CaseContext, ballot: BallotRow, *, changed: bool, replayed: bool
+) -> VoteCast:
+    return VoteCast(
+        case_ref(ctx.case, ctx.board),
+        ballot.recommendation,
+        ballot.alternative_type,
+        ballot.version,
+        changed,
+        replayed,
+        vote_counts(uow, ctx),
+    )
+
+
+@dataclass(frozen=True)
+class DeclareConflict:
+    """Declare a conflict of interest on a case, with a reason."""
+
+    case_ref: str
+    actor: str
+    reason: str
+    board_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ConflictDeclared:
+    """The declared conflict.
+
+    ``already_declared``: nothing new was recorded; ``vote_withdrawn``: the member's vote in the
+    current round no longer counts.
+    """
+
+    case: CaseRef
+    already_declared: bool
+    vote_withdrawn: bool
+    counts: VoteCounts
+
+
+def declare_conflict(cmd: DeclareConflict, *, uow: UnitOfWork, now: datetime) -> ConflictDeclared:
+    """Record a member's conflict; from then on they do not vote on the case (002 §2.1)."""
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    if ctx.member is None:
+        raise NotAllowed("Only members declare conflicts.")
+    if ctx.case.state is CaseState.CLOSED:
+        raise InvalidTransition(f"{ctx.case.reference} is closed.")
+    reason = require_reason(cmd.reason)
+    if uow.conflicts.find(ctx.case.id, ctx.member.id) is not None:
+        return ConflictDeclared(case_ref(ctx.case, ctx.board), True, False, vote_counts(uow, ctx))
+    voted = any(
+        b.member_id == ctx.member.id
+        for b in uow.ballots.current(ctx.case.id, ctx.case.voting_round)
+    )
+    withdrawn = voted and ctx.case.state is CaseState.VOTING
+    conflict = ConflictRow(
+        case_id=ctx.case.id, member_id=ctx.member.id, reason=reason, declared_at=now
+    )
+    uow.conflicts.add(conflict)
+    audit(
+        uow,
+        ctx,
+        now,
+        "conflict_declared",
+        entity="conflict",
+        entity_id=conflict.id,
+        after={
+            "member": ctx.member.slack_id,
+            "member_name": ctx.member.name,
+            "reason_sha256": digest(reason),
+            "vote_withdrawn": withdrawn,
+        },
+    )
+    uow.commit()
+    return ConflictDeclared(case_ref(ctx.case, ctx.board), False, withdrawn, vote_counts(uow, ctx))
+
+
+@dataclass(frozen=True)
+class CloseVoting:
+    """Close the vote (the sub-group chair, or the bot at the vote's deadline)."""
+
+    case_ref: str
+    actor: str
+    board_id: str | None = None
+    without_quorum: bool = False  # the chair closes knowing the quorum was not met
+
+
+@dataclass(frozen=True)
+class VotingClosed:
+    """The recommendation for the decision-maker, and the deadlines the step started or met."""
+
+    recommendation: RecommendationView
+    deadlines: tuple[DeadlineView, ...]
+    completed: tuple[DeadlineView, ...]
+
+
+def close_voting(cmd: CloseVoting, *, uow: UnitOfWork, now: datetime) -> VotingClosed:
+    """Close the vote and record the recommendation date; the board's quorum rule applies.
+
+    Raises:
+        NotAllowed: not the chair, or the quorum is not met (unless closing without it).
+    """
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    ctx.require({Role.CHAIR}, "close voting")
+    counts = vote_counts(uow, ctx)
+    if ctx.case.state is CaseState.VOTING and not counts.quorate and not cmd.without_quorum:
+        if ctx.actor != SYSTEM:
+            raise NotAllowed(
+                f"The quorum ({ctx.board.quorum}) is not met: {counts.cast} of {counts.eligible} "
+                f"eligible members have voted on {ctx.case.reference}. Close it anyway if you must."
+            )
+    before, after = move(ctx, Trigger.CLOSE_VOTING, now)
+    today = today_of(now)
+    uow.cases.set_date(ctx.case.id, Event.RECOMMENDATION, today, now=now, actor=ctx.actor)
+    created = start_deadlines(uow, ctx, {Event.RECOMMENDATION: today}, now)
+    completed = complete_step(uow, ctx, Trigger.CLOSE_VOTING, now)
+    view = recommendation_view(uow, ctx)
+    audit(
+        uow,
+        ctx,
+        now,
+        "voting_closed",
+        before={"state": before},
+        after={
+            "state": after,
+            "round": view.round,
+            "cast": counts.cast,
+            "eligible": counts.eligible,
+            "quorate": counts.quorate,
+            "leading": counts.leading,
+            "votes": {b.slack_id: b.recommendation for b in view.ballots},
+            "conflicts": [c.slack_id for c in view.conflicts],
+            "deadlines": due_summary(created),
+            "completed": due_summary(completed),
+        },
+    )
+    uow.commit()
+    calendar = board_calendar(ctx.board)
+    return VotingClosed(
+        view,
+        tuple(deadline_view(d, ctx.case, calendar, today) for d in created),
+        tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
+    )
