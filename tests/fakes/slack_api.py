@@ -10,12 +10,13 @@ the client or Bolt's ``respond`` — lands here::
         call = fake.last("chat.postMessage")
         assert call.args["blocks"][0]["text"]["text"] == ...
 
-Each call is checked against Slack's method specs (``tests/fixtures/slack-api-specs``, copied
-from slack-ruby/slack-api-ref): required arguments present, no unknown argument, a bot token in
-the Authorization header; and ``blocks``/``view`` are checked with slack_sdk's models plus the
-limits they miss (see :mod:`tests.fakes.block_kit`). A call that breaks a rule is recorded in
-``violations`` and answered ``{"ok": false, "error": "invalid_arguments"}``, as Slack would;
-the ``slack_api`` fixture fails the test at teardown when there are any.
+Each call is checked (:mod:`tests.fakes.api_checks`) against Slack's method specs
+(``tests/fixtures/slack-api-specs``, copied from slack-ruby/slack-api-ref): required arguments
+present, no unknown argument, a bot token in the Authorization header; and ``blocks``/``view``
+are checked with slack_sdk's models plus the limits they miss (:mod:`tests.fakes.block_kit`).
+A call that breaks a rule is recorded in ``violations`` and answered ``{"ok": false, "error":
+"invalid_arguments"}``, as Slack would; the ``slack_api`` fixture fails the test at teardown
+when there are any.
 
 Answers are plausible successes per method (``ts`` values increase, a DM channel is ``D`` +
 the user ID's tail, views get an ``id``). :meth:`FakeSlackApi.fail_next` scripts a failure: a
@@ -30,15 +31,17 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.block_kit import message_problems, view_problems
+from tests.fakes.api_checks import (
+    Undecodable,
+    check_call,
+    check_response_url,
+    decode_json_args,
+)
 
-SPEC_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "slack-api-specs"
 RESPONSE_URL = "response_url"
 """The ``method`` recorded for a POST to a ``response_url`` (Bolt's ``respond``)."""
 
@@ -46,26 +49,6 @@ TEAM_ID = "T0CASEDESK"
 BOT_USER_ID = "U0CASEBOT1"
 BOT_ID = "B0CASEBOT1"
 APP_ID = "A0CASEDESK"
-
-# Arguments whose JSON-encoded string form is decoded before checks and recording.
-_JSON_ARGS = ("blocks", "view", "attachments", "metadata")
-# "One of these is required" rules the specs state only in prose.
-_ONE_OF = {
-    "views.open": ("trigger_id", "interactivity_pointer"),
-    "views.push": ("trigger_id", "interactivity_pointer"),
-    "views.update": ("view_id", "external_id"),
-    "conversations.open": ("channel", "users"),
-    "chat.postMessage": ("text", "blocks", "attachments", "markdown_text"),
-    "chat.postEphemeral": ("text", "blocks", "attachments", "markdown_text"),
-}
-_MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
-# Accepted by every method though few specs list it: Bolt's per-request client adds the
-# request's team_id to each call (for org-wide installs), and Slack accepts it.
-_ALWAYS_ALLOWED = ("token", "team_id")
-_RESPONSE_URL_ARGS = {
-    "text", "blocks", "attachments", "response_type", "replace_original", "delete_original",
-    "thread_ts", "mrkdwn", "unfurl_links", "unfurl_media", "metadata",
-}
 
 
 @dataclass(frozen=True)
@@ -211,7 +194,7 @@ class FakeSlackApi:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if path.startswith("/response/"):
             method = RESPONSE_URL
-            problems = _check_response_url(args)
+            problems = check_response_url(args)
         elif path.startswith("/api/"):
             method = path.removeprefix("/api/")
             problems = check_call(method, args, headers)
@@ -295,67 +278,6 @@ def _user(user_id: str) -> dict[str, Any]:
     }
 
 
-# -- checking ----------------------------------------------------------------------------------
-
-
-@cache
-def method_spec(method: str) -> dict[str, Any] | None:
-    """Return the copied spec of ``method``, or None when tests/fixtures has none."""
-    path = SPEC_DIR / f"{method}.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
-def check_call(method: str, args: dict[str, Any], headers: dict[str, str]) -> list[str]:
-    """Return what is wrong with a call, against its spec and Block Kit."""
-    spec = method_spec(method)
-    if spec is None:
-        return [f"no spec for {method} in {SPEC_DIR.name}/ (copy it there if the bot uses it)"]
-    problems = []
-    auth = headers.get("authorization", "")
-    if not (auth.startswith("Bearer xoxb-") or str(args.get("token", "")).startswith("xoxb-")):
-        problems.append("no bot token (Authorization: Bearer xoxb-…)")
-    known = spec["args"].get("properties", {})
-    required = [a for a in spec["args"].get("required", []) if a != "token"]
-    problems += [f"missing required argument {a!r}" for a in required if args.get(a) is None]
-    problems += [
-        f"unknown argument {a!r}" for a in args if a not in known and a not in _ALWAYS_ALLOWED
-    ]
-    one_of = _ONE_OF.get(method)
-    if one_of and not any(args.get(a) not in (None, "") for a in one_of):
-        problems.append(f"needs one of {', '.join(one_of)}")
-    for a in _JSON_ARGS:
-        if isinstance(args.get(a), _Undecodable):
-            problems.append(f"{a} is not valid JSON")
-    if method in _MESSAGE_METHODS:
-        problems += message_problems(args.get("blocks"), text=args.get("text"))
-    if method.startswith("views.") and isinstance(args.get("view"), dict):
-        problems += view_problems(args["view"])
-    return problems
-
-
-def _check_response_url(args: dict[str, Any]) -> list[str]:
-    problems = [f"unknown response_url field {a!r}" for a in args if a not in _RESPONSE_URL_ARGS]
-    if args.get("response_type") not in (None, "ephemeral", "in_channel"):
-        problems.append(f"response_type {args['response_type']!r} is not ephemeral/in_channel")
-    if not any(args.get(a) for a in ("text", "blocks", "attachments", "delete_original")):
-        problems.append("a response needs text or blocks")
-    return problems + message_problems(args.get("blocks"), text=args.get("text"))
-
-
-class _Undecodable(str):
-    """A JSON argument that did not parse (kept as given, flagged by check_call)."""
-
-
-def _decode(args: dict[str, Any]) -> dict[str, Any]:
-    for a in _JSON_ARGS:
-        if isinstance(args.get(a), str):
-            try:
-                args[a] = json.loads(args[a])
-            except json.JSONDecodeError:
-                args[a] = _Undecodable(args[a])
-    return args
-
-
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSlackApi
     protocol_version = "HTTP/1.1"
@@ -376,11 +298,11 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     args.update(json.loads(raw))
                 except json.JSONDecodeError:
-                    args["<body>"] = _Undecodable(raw)
+                    args["<body>"] = Undecodable(raw)
             else:
                 args.update(parse_qsl(raw, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, extra, body = self.fake._handle(url.path, _decode(args), headers)
+        status, extra, body = self.fake._handle(url.path, decode_json_args(args), headers)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from messages.ids import Command
-from tests.fakes.slack_api import method_spec
+from tests.fakes.api_checks import method_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 # Web API calls in our code: client.chat_postMessage(...), client.conversations_open(...), ...
