@@ -19,5 +19,7 @@ def serving(wsgi_app: Any, *, threads: int = 4) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        # Let in-flight requests finish before the sockets and the wake-up pipe close.
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
         server.close()
         thread.join(timeout=5)
