@@ -23,6 +23,14 @@ from bot.domain.votes import Recommendation, VoteVisibility
 from store.types import StrEnumType, TZDateTime
 
 metadata = SQLModel.metadata
+# Constraint names the same on every database, so later migrations can name what they alter.
+metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def _when(*, nullable: bool = False) -> Any:
@@ -34,7 +42,10 @@ def _enum(kind: type, *, nullable: bool = False, length: int = 32) -> Any:
 
 
 def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, foreign_key=target, nullable=nullable, index=index)
+    length = 64 if target == "boards.id" else None  # string keys get the board id's length
+    return Field(
+        default=None, foreign_key=target, nullable=nullable, index=index, max_length=length
+    )
 
 
 class BoardRow(SQLModel, table=True):
@@ -92,7 +103,7 @@ class ReferenceCounterRow(SQLModel, table=True):
 
     __tablename__ = "reference_counters"
 
-    board_id: str = Field(foreign_key="boards.id", primary_key=True)
+    board_id: str = Field(foreign_key="boards.id", primary_key=True, max_length=64)
     prefix: str = Field(primary_key=True, max_length=16)
     year: int = Field(primary_key=True)
     last: int = 0
