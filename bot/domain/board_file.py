@@ -189,10 +189,14 @@ class _Board:
             step_rules=self._step_rules(),
             members=self._members(),
         )
-        try:
-            protocol = board.load_protocol()
-        except InvalidInput as err:
-            raise self.fail("rule_events", str(err), table="rule_events") from None
+        protocol = load_protocol(board.protocol)
+        for rule_id, event in board.rule_events.items():
+            try:
+                protocol.with_events({rule_id: event})
+            except InvalidInput as err:
+                raise self.fail(
+                    f"rule_events.{rule_id}", str(err), table="rule_events", sub=rule_id
+                ) from None
         for trigger, rule_ids in board.step_rules.items():
             for rule_id in rule_ids:
                 if not any(r.id == rule_id for r in protocol.rules):

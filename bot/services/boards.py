@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from bot.domain.board_config import BoardConfig, MemberConfig
+from bot.domain.board_file import load_board_file
 from bot.services.common import SYSTEM
 from store.models import BoardRow, MemberRow
 from store.uow import UnitOfWork
@@ -214,3 +216,14 @@ def _audit(
         before=before,
         after=after,
     )
+
+
+def sync_board_file(
+    path: str | Path, *, uow: UnitOfWork, now: datetime, actor: str = SYSTEM
+) -> BoardsSynced:
+    """Read the board file at ``path`` and sync it (what ``casedesk board sync`` and start-up do).
+
+    Raises:
+        BoardFileError: the file is broken (names the file, line and field).
+    """
+    return sync_boards(load_board_file(path), uow=uow, now=now, actor=actor)
