@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,6 +41,11 @@ def dialect_insert(session: Session, table: type) -> postgresql.Insert | sqlite.
     name = session.get_bind().dialect.name
     module = postgresql if name == "postgresql" else sqlite
     return module.insert(table)
+
+
+def _locked(query: Any) -> Any:
+    """Lock the selected rows (PostgreSQL) and reload them, so a waited-for lock sees fresh data."""
+    return query.with_for_update().execution_options(populate_existing=True)
 
 
 class _Repository:
@@ -144,14 +150,14 @@ class CaseRepository(_Repository):
     def get(self, case_id: int, *, for_update: bool = False) -> CaseRow | None:
         """Return the case by id."""
         query = select(CaseRow).where(CaseRow.id == case_id)
-        return self.session.exec(query.with_for_update() if for_update else query).first()
+        return self.session.exec(_locked(query) if for_update else query).first()
 
     def by_reference(
         self, board_id: str, reference: str, *, for_update: bool = False
     ) -> CaseRow | None:
         """Return the board's case with ``reference``; lock it when ``for_update``."""
         query = select(CaseRow).where(CaseRow.board_id == board_id, CaseRow.reference == reference)
-        return self.session.exec(query.with_for_update() if for_update else query).first()
+        return self.session.exec(_locked(query) if for_update else query).first()
 
     def with_reference(self, reference: str, board_ids: Collection[str]) -> list[CaseRow]:
         """Return the cases called ``reference`` on any of ``board_ids``."""
@@ -334,7 +340,7 @@ class DeadlineRepository(_Repository):
     def get(self, deadline_id: int, *, for_update: bool = False) -> DeadlineRow | None:
         """Return the deadline."""
         query = select(DeadlineRow).where(DeadlineRow.id == deadline_id)
-        return self.session.exec(query.with_for_update() if for_update else query).first()
+        return self.session.exec(_locked(query) if for_update else query).first()
 
     def of_case(
         self, case_id: int, statuses: Collection[DeadlineStatus] | None = None
