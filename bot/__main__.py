@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from bot.domain.errors import DomainError
 
 # The command groups, in the order ``casedesk --help`` lists them.
-GROUPS = ("run", "db", "board", "protocols", "deadlines", "workdays")  # added as their modules land
+GROUPS = ("run", "db", "board", "protocols", "deadlines", "workdays", "audit")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -166,6 +166,11 @@ class AuditRepository:
         query = query.order_by(AuditEventRow.chain, AuditEventRow.seq, col(AuditEventRow.id))
         yield from self.session.exec(query.execution_options(yield_per=500))
 
+    def heads(self) -> dict[str, tuple[int, str]]:
+        """Return each chain's last sequence number and hash."""
+        rows = self.session.exec(select(AuditHeadRow).order_by(AuditHeadRow.chain))
+        return {h.chain: (h.seq, h.hash) for h in rows}
+
     def verify(self) -> AuditReport:
         """Walk every chain and report the first fault in each."""
         heads = {h.chain: h for h in self.session.exec(select(AuditHeadRow))}
@@ -180,18 +185,27 @@ class AuditRepository:
                 if problem is None:
                     problem = _check(row, seq + 1, prev)
                 seq, prev = row.seq, row.hash
-            head = heads.get(chain)
-            if problem is None and (head is None or (head.seq, head.hash) != (seq, prev)):
-                problem = AuditProblem(
-                    chain,
-                    seq + 1,
-                    None,
-                    "the chain's head does not match its last event: events were deleted "
-                    "from the end, or added without the chain",
-                )
+            if problem is None:
+                problem = _check_head(chain, heads.get(chain), seq, prev)
             if problem is not None:
                 problems.append(problem)
         return AuditReport(chains=len(chains), events=total, problems=tuple(problems))
+
+
+def _check_head(
+    chain: str, head: AuditHeadRow | None, seq: int, last_hash: str
+) -> AuditProblem | None:
+    """Return the fault between a chain's last event and its head, or None."""
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq < seq:
+        return AuditProblem(
+            chain, head_seq + 1, None, "events after the chain's head were added outside casedesk"
+        )
+    if head_seq > seq:
+        return AuditProblem(chain, seq + 1, None, "events were deleted from the end of the chain")
+    if head_hash != last_hash:
+        return AuditProblem(chain, seq, None, "the last event does not match the chain's head")
+    return None
 
 
 def _check(row: AuditEventRow, expected_seq: int, prev_hash: str) -> AuditProblem | None:
