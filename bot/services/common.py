@@ -23,8 +23,8 @@ from bot.domain.deadlines import DeadlineStatus, working_days_left
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.protocols import Event
 from bot.domain.votes import Quorum
-from bot.services.views import CaseRef, DeadlineView
-from store.models import BoardRow, CaseRow, DeadlineRow, MemberRow
+from bot.services.views import CaseRef, DeadlineView, InformationRequestView
+from store.models import BoardRow, CaseRow, DeadlineRow, InformationRequestRow, MemberRow
 from store.uow import UnitOfWork
 
 SYSTEM = "casedesk"
@@ -317,6 +317,13 @@ def case_ref(case: CaseRow, board: BoardConfig) -> CaseRef:
         state=case.state,
         card_channel=case.card_channel,
         card_ts=case.card_ts,
+    )
+
+
+def request_view(row: InformationRequestRow) -> InformationRequestView:
+    """Return an information request as a view model."""
+    return InformationRequestView(
+        row.id or 0, row.agency, row.requested_on, row.due_on, row.returned_at
     )
 
 

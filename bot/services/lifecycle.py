@@ -23,6 +23,7 @@ from bot.services.common import (
     due_summary,
     move,
     new_deadline,
+    request_view,
     start_deadlines,
     today_of,
 )
@@ -127,7 +128,7 @@ def request_information(
     uow.commit()
     return InformationRequested(
         case_ref(ctx.case, ctx.board),
-        tuple(_request_view(r) for r in requests),
+        tuple(request_view(r) for r in requests),
         tuple(deadline_view(d, ctx.case, calendar, today) for d in deadlines),
     )
 
@@ -179,13 +180,7 @@ def record_information_return(
             after={"agency": request.agency, "deadlines": due_summary(done)},
         )
         uow.commit()
-    return InformationReturned(case_ref(ctx.case, ctx.board), _request_view(request), changed)
-
-
-def _request_view(row: InformationRequestRow) -> InformationRequestView:
-    return InformationRequestView(
-        row.id or 0, row.agency, row.requested_on, row.due_on, row.returned_at
-    )
+    return InformationReturned(case_ref(ctx.case, ctx.board), request_view(request), changed)
 
 
 # -- after the decision ------------------------------------------------------------------------

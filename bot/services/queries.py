@@ -16,7 +16,14 @@ from bot.domain.cases import CaseState
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.errors import NotAllowed
 from bot.domain.protocols import Event
-from bot.services.common import board_calendar, board_config, case_context, case_ref, deadline_view
+from bot.services.common import (
+    board_calendar,
+    board_config,
+    case_context,
+    case_ref,
+    deadline_view,
+    request_view,
+)
 from bot.services.decisions import decision_view
 from bot.services.tally import recommendation_view
 from bot.services.views import (
@@ -141,10 +148,7 @@ def case_status(
             Conversion(c.from_type, c.to_type, c.converted_at.date())
             for c in uow.cases.conversions(case.id)
         ),
-        information_requests=tuple(
-            InformationRequestView(r.id or 0, r.agency, r.requested_on, r.due_on, r.returned_at)
-            for r in uow.requests.of_case(case.id)
-        ),
+        information_requests=tuple(request_view(r) for r in uow.requests.of_case(case.id)),
     )
 
 
