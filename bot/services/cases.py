@@ -115,7 +115,7 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
         "address": cmd.address.strip(),
         "summary": cmd.summary.strip(),
     }
-    uow.session.add(CaseSubjectRow(case_id=case.id, updated_at=now, **details))
+    uow.cases.add(CaseSubjectRow(case_id=case.id, updated_at=now, **details))
     ctx = CaseContext(case, board, cmd.actor, member, roles)
     events = {Event.REFERRAL: referred_on, Event.NOTIFICATION: referred_on}
     if cmd.aware_on:
@@ -264,7 +264,7 @@ def update_case_details(
     changed = tuple(sorted([*after, *hidden]))
     if changed:
         subject.updated_at = case.updated_at = now
-        uow.session.add(subject)
+        uow.cases.add(subject)
         after["identifying_details_changed"] = sorted(hidden)
         audit(uow, ctx, now, "case_details_changed", before=before, after=after)
     uow.commit()
@@ -338,7 +338,7 @@ def convert_type(
     uow: UnitOfWork, ctx: CaseContext, to_type: ReviewType, reason: str, now: datetime
 ) -> list[DeadlineRow]:
     """Record a conversion and cancel the unsettled deadlines the new type has no rule for."""
-    uow.session.add(
+    uow.cases.add(
         ReviewConversionRow(
             case_id=ctx.case.id,
             from_type=ctx.case.review_type,
