@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from bot.domain.boards import Role
 from bot.domain.cases import CaseState
-from bot.domain.deadlines import RUNNING, DeadlineStatus
 from bot.domain.protocols import Event
 from store.models import (
     BallotRow,
@@ -25,13 +24,11 @@ from store.models import (
     CaseRow,
     CaseSubjectRow,
     ConflictRow,
-    DeadlineRow,
     DecisionRow,
     InformationRequestRow,
     MemberRoleRow,
     MemberRow,
     ReferenceCounterRow,
-    ReminderDispatchRow,
     ReviewConversionRow,
 )
 
@@ -43,12 +40,14 @@ def dialect_insert(session: Session, table: type) -> postgresql.Insert | sqlite.
     return module.insert(table)
 
 
-def _locked(query: Any) -> Any:
+def locked(query: Any) -> Any:
     """Lock the selected rows (PostgreSQL) and reload them, so a waited-for lock sees fresh data."""
     return query.with_for_update().execution_options(populate_existing=True)
 
 
-class _Repository:
+class Repository:
+    """Base of the repositories: a session to work on, and ``add``."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -58,7 +57,7 @@ class _Repository:
         self.session.flush()
 
 
-class BoardRepository(_Repository):
+class BoardRepository(Repository):
     """Boards, as synced from the board file."""
 
     def get(self, board_id: str) -> BoardRow | None:
@@ -82,7 +81,7 @@ class BoardRepository(_Repository):
         return list(self.session.exec(query))
 
 
-class MemberRepository(_Repository):
+class MemberRepository(Repository):
     """People on boards, and their roles."""
 
     def get(self, member_id: int) -> MemberRow | None:
@@ -144,20 +143,20 @@ class MemberRepository(_Repository):
         return list(self.session.exec(query))
 
 
-class CaseRepository(_Repository):
+class CaseRepository(Repository):
     """Cases, their subjects' identifying details, key dates and review-type conversions."""
 
     def get(self, case_id: int, *, for_update: bool = False) -> CaseRow | None:
         """Return the case by id."""
         query = select(CaseRow).where(CaseRow.id == case_id)
-        return self.session.exec(_locked(query) if for_update else query).first()
+        return self.session.exec(locked(query) if for_update else query).first()
 
     def by_reference(
         self, board_id: str, reference: str, *, for_update: bool = False
     ) -> CaseRow | None:
         """Return the board's case with ``reference``; lock it when ``for_update``."""
         query = select(CaseRow).where(CaseRow.board_id == board_id, CaseRow.reference == reference)
-        return self.session.exec(_locked(query) if for_update else query).first()
+        return self.session.exec(locked(query) if for_update else query).first()
 
     def with_reference(self, reference: str, board_ids: Collection[str]) -> list[CaseRow]:
         """Return the cases called ``reference`` on any of ``board_ids``."""
@@ -232,7 +231,7 @@ class CaseRepository(_Repository):
         return list(self.session.exec(query.order_by(col(ReviewConversionRow.id))))
 
 
-class InformationRequestRepository(_Repository):
+class InformationRequestRepository(Repository):
     """Requests to agencies for information, and their returns."""
 
     def get(self, request_id: int) -> InformationRequestRow | None:
@@ -245,7 +244,7 @@ class InformationRequestRepository(_Repository):
         return list(self.session.exec(query.order_by(col(InformationRequestRow.id))))
 
 
-class BallotRepository(_Repository):
+class BallotRepository(Repository):
     """Ballots: every version kept; the highest version per member and round is current."""
 
     def current(self, case_id: int, round_: int) -> list[BallotRow]:
@@ -305,7 +304,7 @@ class BallotRepository(_Repository):
         return list(self.session.exec(query.order_by(col(CaseRow.id))))
 
 
-class ConflictRepository(_Repository):
+class ConflictRepository(Repository):
     """Declared conflicts of interest."""
 
     def of_case(self, case_id: int) -> list[ConflictRow]:
@@ -321,7 +320,7 @@ class ConflictRepository(_Repository):
         return self.session.exec(query).first()
 
 
-class DecisionRepository(_Repository):
+class DecisionRepository(Repository):
     """Decisions: at most one per case (a unique key)."""
 
     def of_case(self, case_id: int) -> DecisionRow | None:
@@ -332,99 +331,3 @@ class DecisionRepository(_Repository):
         """Return the decision a redelivered submission already recorded."""
         query = select(DecisionRow).where(DecisionRow.idempotency_key == key)
         return self.session.exec(query).first()
-
-
-class DeadlineRepository(_Repository):
-    """Deadlines computed from protocols."""
-
-    def get(self, deadline_id: int, *, for_update: bool = False) -> DeadlineRow | None:
-        """Return the deadline."""
-        query = select(DeadlineRow).where(DeadlineRow.id == deadline_id)
-        return self.session.exec(_locked(query) if for_update else query).first()
-
-    def of_case(
-        self, case_id: int, statuses: Collection[DeadlineStatus] | None = None
-    ) -> list[DeadlineRow]:
-        """Return the case's deadlines (in ``statuses`` when given) by due date."""
-        return self.of_cases([case_id], statuses)
-
-    def of_cases(
-        self, case_ids: Collection[int], statuses: Collection[DeadlineStatus] | None = None
-    ) -> list[DeadlineRow]:
-        """Return the deadlines of several cases by due date."""
-        query = select(DeadlineRow).where(col(DeadlineRow.case_id).in_(list(case_ids)))
-        if statuses is not None:
-            query = query.where(col(DeadlineRow.status).in_(list(statuses)))
-        return list(self.session.exec(query.order_by(DeadlineRow.due_on, col(DeadlineRow.id))))
-
-    def running_due_by(
-        self, day: date, *, limit: int | None = None, skip_locked: bool = False
-    ) -> list[DeadlineRow]:
-        """Return open and extended deadlines due on or before ``day``, soonest first.
-
-        Uses the (status, due_on) index. With ``skip_locked`` the rows are locked FOR UPDATE
-        SKIP LOCKED on PostgreSQL, so several sweepers share the work without waiting.
-        """
-        query = (
-            select(DeadlineRow)
-            .where(col(DeadlineRow.status).in_(RUNNING), DeadlineRow.due_on <= day)
-            .order_by(DeadlineRow.due_on, col(DeadlineRow.id))
-        )
-        if limit is not None:
-            query = query.limit(limit)
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        return list(self.session.exec(query))
-
-
-class DispatchRepository(_Repository):
-    """Reminder dispatches: one per (deadline, lead time), claimed before sending."""
-
-    def claim(
-        self, deadline_id: int, lead: int, *, now: datetime, claimed_by: str = ""
-    ) -> ReminderDispatchRow | None:
-        """Claim the reminder for (deadline, lead); return None if it was already claimed.
-
-        A single ``INSERT ... ON CONFLICT DO NOTHING`` against the unique key, so two sweepers
-        (or two instances) can never both claim it.
-        """
-        table = ReminderDispatchRow.__table__
-        stmt = (
-            dialect_insert(self.session, ReminderDispatchRow)
-            .values(deadline_id=deadline_id, lead=lead, claimed_at=now, claimed_by=claimed_by)
-            .on_conflict_do_nothing(index_elements=["deadline_id", "lead"])
-            .returning(table.c.id)
-        )
-        new_id = self.session.execute(stmt).scalar_one_or_none()
-        return None if new_id is None else self.session.get(ReminderDispatchRow, new_id)
-
-    def of_deadline(self, deadline_id: int) -> list[ReminderDispatchRow]:
-        """Return the deadline's dispatches, oldest first."""
-        query = select(ReminderDispatchRow).where(ReminderDispatchRow.deadline_id == deadline_id)
-        return list(self.session.exec(query.order_by(col(ReminderDispatchRow.id))))
-
-    def mark_sent(self, dispatch: ReminderDispatchRow, *, now: datetime) -> None:
-        """Record that the reminder went out."""
-        dispatch.sent_at = now
-        dispatch.attempts += 1
-        dispatch.last_error = None
-        dispatch.next_attempt_at = None
-        self.session.flush()
-
-    def mark_failed(self, dispatch: ReminderDispatchRow, *, error: str, retry_at: datetime) -> None:
-        """Record a failed attempt and when to try again."""
-        dispatch.attempts += 1
-        dispatch.last_error = error[:2000]
-        dispatch.next_attempt_at = retry_at
-        self.session.flush()
-
-    def due_retries(self, now: datetime, *, limit: int = 100) -> list[ReminderDispatchRow]:
-        """Return unsent dispatches whose retry time has come."""
-        query = (
-            select(ReminderDispatchRow)
-            .where(col(ReminderDispatchRow.sent_at).is_(None))
-            .where(col(ReminderDispatchRow.next_attempt_at) <= now)
-            .order_by(col(ReminderDispatchRow.next_attempt_at))
-            .limit(limit)
-        )
-        return list(self.session.exec(query))

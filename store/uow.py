@@ -24,14 +24,13 @@ from sqlmodel import Session
 
 from bot.domain.errors import Conflict
 from store.audit import AuditRepository
+from store.deadline_repositories import DeadlineRepository, DispatchRepository
 from store.repositories import (
     BallotRepository,
     BoardRepository,
     CaseRepository,
     ConflictRepository,
-    DeadlineRepository,
     DecisionRepository,
-    DispatchRepository,
     InformationRequestRepository,
     MemberRepository,
 )

@@ -1,0 +1,113 @@
+"""Repositories for deadlines and the reminder dispatches claimed for them. They never commit.
+
+``DispatchRepository.claim`` is the once-only guarantee of reminders: an insert against the
+unique (deadline, lead) key. ``DeadlineRepository.running_due_by(..., skip_locked=True)`` lets
+several sweepers on PostgreSQL share the open deadlines without waiting on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+from sqlmodel import col, select
+
+from bot.domain.deadlines import RUNNING, DeadlineStatus
+from store.models import DeadlineRow, ReminderDispatchRow
+from store.repositories import Repository, dialect_insert, locked
+
+
+class DeadlineRepository(Repository):
+    """Deadlines computed from protocols."""
+
+    def get(self, deadline_id: int, *, for_update: bool = False) -> DeadlineRow | None:
+        """Return the deadline."""
+        query = select(DeadlineRow).where(DeadlineRow.id == deadline_id)
+        return self.session.exec(locked(query) if for_update else query).first()
+
+    def of_case(
+        self, case_id: int, statuses: Collection[DeadlineStatus] | None = None
+    ) -> list[DeadlineRow]:
+        """Return the case's deadlines (in ``statuses`` when given) by due date."""
+        return self.of_cases([case_id], statuses)
+
+    def of_cases(
+        self, case_ids: Collection[int], statuses: Collection[DeadlineStatus] | None = None
+    ) -> list[DeadlineRow]:
+        """Return the deadlines of several cases by due date."""
+        query = select(DeadlineRow).where(col(DeadlineRow.case_id).in_(list(case_ids)))
+        if statuses is not None:
+            query = query.where(col(DeadlineRow.status).in_(list(statuses)))
+        return list(self.session.exec(query.order_by(DeadlineRow.due_on, col(DeadlineRow.id))))
+
+    def running_due_by(
+        self, day: date, *, limit: int | None = None, skip_locked: bool = False
+    ) -> list[DeadlineRow]:
+        """Return open and extended deadlines due on or before ``day``, soonest first.
+
+        Uses the (status, due_on) index. With ``skip_locked`` the rows are locked FOR UPDATE
+        SKIP LOCKED on PostgreSQL, so several sweepers share the work without waiting.
+        """
+        query = (
+            select(DeadlineRow)
+            .where(col(DeadlineRow.status).in_(RUNNING), DeadlineRow.due_on <= day)
+            .order_by(DeadlineRow.due_on, col(DeadlineRow.id))
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.exec(query))
+
+
+class DispatchRepository(Repository):
+    """Reminder dispatches: one per (deadline, lead time), claimed before sending."""
+
+    def claim(
+        self, deadline_id: int, lead: int, *, now: datetime, claimed_by: str = ""
+    ) -> ReminderDispatchRow | None:
+        """Claim the reminder for (deadline, lead); return None if it was already claimed.
+
+        A single ``INSERT ... ON CONFLICT DO NOTHING`` against the unique key, so two sweepers
+        (or two instances) can never both claim it.
+        """
+        table = ReminderDispatchRow.__table__
+        stmt = (
+            dialect_insert(self.session, ReminderDispatchRow)
+            .values(deadline_id=deadline_id, lead=lead, claimed_at=now, claimed_by=claimed_by)
+            .on_conflict_do_nothing(index_elements=["deadline_id", "lead"])
+            .returning(table.c.id)
+        )
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        return None if new_id is None else self.session.get(ReminderDispatchRow, new_id)
+
+    def of_deadline(self, deadline_id: int) -> list[ReminderDispatchRow]:
+        """Return the deadline's dispatches, oldest first."""
+        query = select(ReminderDispatchRow).where(ReminderDispatchRow.deadline_id == deadline_id)
+        return list(self.session.exec(query.order_by(col(ReminderDispatchRow.id))))
+
+    def mark_sent(self, dispatch: ReminderDispatchRow, *, now: datetime) -> None:
+        """Record that the reminder went out."""
+        dispatch.sent_at = now
+        dispatch.attempts += 1
+        dispatch.last_error = None
+        dispatch.next_attempt_at = None
+        self.session.flush()
+
+    def mark_failed(self, dispatch: ReminderDispatchRow, *, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt and when to try again."""
+        dispatch.attempts += 1
+        dispatch.last_error = error[:2000]
+        dispatch.next_attempt_at = retry_at
+        self.session.flush()
+
+    def due_retries(self, now: datetime, *, limit: int = 100) -> list[ReminderDispatchRow]:
+        """Return unsent dispatches whose retry time has come."""
+        query = (
+            select(ReminderDispatchRow)
+            .where(col(ReminderDispatchRow.sent_at).is_(None))
+            .where(col(ReminderDispatchRow.next_attempt_at) <= now)
+            .order_by(col(ReminderDispatchRow.next_attempt_at))
+            .limit(limit)
+        )
+        return list(self.session.exec(query))
