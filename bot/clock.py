@@ -1,4 +1,4 @@
-"""The clock seam: every rule takes ``now`` or ``today`` from here, never from ``datetime.now()``."""
+"""The clock seam: rules take ``now`` or ``today`` from here, never from ``datetime.now()``."""
 
 from __future__ import annotations
 

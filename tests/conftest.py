@@ -39,6 +39,8 @@ from store.db import make_engine
 from store.models import metadata
 from store.uow import UowFactory, make_uow_factory
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 PG_ENV = "CASEDESK_TEST_DATABASE_URL"
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_BOARD = ROOT / "examples" / "board.toml"
