@@ -100,8 +100,45 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     engine = make_engine(settings.database_url)
     uow_factory = make_uow_factory(engine)
     clock = clock or SystemClock()
+    check_schema(engine)
+    if settings.board_path is not None:
+        sync_board_at_start(settings.board_path, uow_factory=uow_factory, clock=clock)
     app = create_app(settings, client=client, uow_factory=uow_factory, clock=clock)
     return Runtime(settings, engine, uow_factory, client, app, clock)
+
+
+def check_schema(engine: Any) -> None:
+    """Refuse to start on a database that has not been migrated to the code's schema.
+
+    Raises:
+        ConfigError: the database is behind (or ahead of) the migrations this code ships.
+    """
+    from store.migrate import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise ConfigError(
+            f"the database is at schema {current or 'none'}, this casedesk needs {head}: "
+            "run `casedesk db upgrade` (or `make run`, which does it for you)"
+        )
+
+
+def sync_board_at_start(path: Any, *, uow_factory: Any, clock: Clock) -> None:
+    """Load the board file into the database, as ``casedesk board sync`` does (idempotent).
+
+    Raises:
+        BoardFileError: the file is broken; the message names the file, line and field.
+    """
+    from bot.services.boards import sync_board_file
+
+    with uow_factory() as uow:
+        outcome = sync_board_file(path, uow=uow, now=clock.now())
+    logger.info(
+        "board file synced at start-up: %d board(s) created, %d updated, %d member(s) changed",
+        len(outcome.boards_created),
+        len(outcome.boards_updated),
+        len(outcome.members_added + outcome.members_updated + outcome.members_deactivated),
+    )
 
 
 def verify_token(client: WebClient, settings: Settings) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import ConfigError, Settings
 from bot.server import build_runtime, make_socket_mode_handler
+from store.migrate import upgrade
 from tests.fakes.fixtures import APP_TOKEN, BOT_TOKEN
 from tests.fakes.signing import SIGNING_SECRET, post, signed_headers, slash_command_body
 
@@ -79,8 +80,14 @@ def test_a_token_slack_refuses_stops_start_up_with_slacks_reason(tmp_path, slack
     )
 
 
+def _migrated(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path}/c.db"
+    upgrade(url)
+    return url
+
+
 def test_the_runtime_sends_every_slack_call_to_slack_api_url(slack_settings, slack_api, tmp_path):
-    settings = slack_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/c.db"})
+    settings = slack_settings.model_copy(update={"database_url": _migrated(tmp_path)})
     runtime = build_runtime(settings)
     try:
         assert runtime.client.base_url == slack_api.base_url
@@ -113,7 +120,7 @@ def test_an_unreachable_slack_api_url_stops_start_up_with_one_message():
 def test_run_http_serves_review_help_and_stops_cleanly_on_sigterm(tmp_path, slack_api):
     env = _env(
         SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.base_url, DATABASE_URL=f"sqlite:///{tmp_path}/c.db",
+        SLACK_API_URL=slack_api.base_url, DATABASE_URL=_migrated(tmp_path),
     )
     process = subprocess.Popen(
         [CASEDESK, "run", "--http", "--host", "127.0.0.1", "--port", "0"],
@@ -140,3 +147,28 @@ def test_run_http_serves_review_help_and_stops_cleanly_on_sigterm(tmp_path, slac
             process.kill()
             process.wait()
         process.stderr.close()
+
+
+def test_start_up_on_an_unmigrated_database_says_to_run_db_upgrade(
+    slack_settings, slack_api, tmp_path
+):
+    settings = slack_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/new.db"})
+    with pytest.raises(ConfigError) as caught:
+        build_runtime(settings)
+    assert "run `casedesk db upgrade`" in str(caught.value)
+    assert "the database is at schema none" in str(caught.value)
+
+
+def test_start_up_loads_the_board_file_into_the_database(slack_settings, slack_api, tmp_path):
+    board_file = Path(__file__).resolve().parents[2] / "examples" / "board.toml"
+    settings = slack_settings.model_copy(
+        update={"database_url": _migrated(tmp_path), "board_path": board_file}
+    )
+    runtime = build_runtime(settings)
+    try:
+        with runtime.uow_factory() as uow:
+            board = uow.boards.get("surrey-children")
+            assert board is not None and board.protocol == "surrey"
+            assert "U0BEN00001" in {m.slack_id for m in uow.members.of_board("surrey-children")}
+    finally:
+        runtime.close()
