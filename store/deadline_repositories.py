@@ -61,21 +61,41 @@ class DeadlineRepository(Repository):
 
 
 class DispatchRepository(Repository):
-    """Reminder dispatches: one per (deadline, lead time), claimed before sending."""
+    """Reminder dispatches: one per (deadline, slot key), claimed before sending."""
 
     def claim(
-        self, deadline_id: int, lead: int, *, now: datetime, claimed_by: str = ""
+        self,
+        deadline_id: int,
+        slot_key: str,
+        *,
+        lead: int = 0,
+        now: datetime,
+        claimed_by: str = "",
     ) -> ReminderDispatchRow | None:
-        """Claim the reminder for (deadline, lead); return None if it was already claimed.
+        """Claim the reminder slot (deadline, key); return None if it was already claimed.
 
         A single ``INSERT ... ON CONFLICT DO NOTHING`` against the unique key, so two sweepers
-        (or two instances) can never both claim it.
+        (or two instances) can never both claim it. The key is ``ReminderDue.key``, which carries
+        the due date, so an extended deadline's new reminders do not collide with the old ones.
+
+        Args:
+            deadline_id: the deadline reminded about.
+            slot_key: the slot's stable key (``lead:<N>:<due>``, ``overdue:<day>``, ...).
+            lead: working days before the due day (negative: overdue), kept for reporting.
+            now: when the claim is made.
+            claimed_by: the instance claiming it.
         """
         table = ReminderDispatchRow.__table__
         stmt = (
             dialect_insert(self.session, ReminderDispatchRow)
-            .values(deadline_id=deadline_id, lead=lead, claimed_at=now, claimed_by=claimed_by)
-            .on_conflict_do_nothing(index_elements=["deadline_id", "lead"])
+            .values(
+                deadline_id=deadline_id,
+                slot_key=slot_key,
+                lead=lead,
+                claimed_at=now,
+                claimed_by=claimed_by,
+            )
+            .on_conflict_do_nothing(index_elements=["deadline_id", "slot_key"])
             .returning(table.c.id)
         )
         new_id = self.session.execute(stmt).scalar_one_or_none()

@@ -274,10 +274,13 @@ class ReminderDispatchRow(SQLModel, table=True):
     """A reminder claimed for one deadline at one lead time; the unique key makes it once only."""
 
     __tablename__ = "reminder_dispatches"
-    __table_args__ = (UniqueConstraint("deadline_id", "lead", name="uq_dispatches_deadline_lead"),)
+    __table_args__ = (
+        UniqueConstraint("deadline_id", "slot_key", name="uq_dispatches_deadline_slot"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deadline_id: int = _fk("deadlines.id")
+    slot_key: str = Field(max_length=64)  # ReminderDue.key: "lead:2:2026-03-20", "overdue:<day>"
     lead: int  # working days before the due day; negative: working days overdue
     claimed_at: datetime = _when()
     claimed_by: str = Field(default="", max_length=100)

@@ -147,14 +147,15 @@ def test_a_reference_is_unique_within_its_board(uow_factory):
             add_case(uow)
 
 
-def test_a_reminder_dispatch_is_claimed_once_per_deadline_and_lead(uow_factory):
+def test_a_reminder_dispatch_is_claimed_once_per_deadline_and_slot_key(uow_factory):
     with uow_factory() as uow:
         add_board(uow)
         case = add_case(uow)
         deadline = add_deadline(uow, case.id, date(2026, 3, 9))
-        first = uow.dispatches.claim(deadline.id, 2, now=NOW, claimed_by="sweeper-1")
-        again = uow.dispatches.claim(deadline.id, 2, now=NOW, claimed_by="sweeper-2")
-        other = uow.dispatches.claim(deadline.id, 1, now=NOW)
+        key = "lead:2:2026-03-09"
+        first = uow.dispatches.claim(deadline.id, key, lead=2, now=NOW, claimed_by="sweeper-1")
+        again = uow.dispatches.claim(deadline.id, key, lead=2, now=NOW, claimed_by="sweeper-2")
+        other = uow.dispatches.claim(deadline.id, "lead:1:2026-03-09", lead=1, now=NOW)
         uow.commit()
     assert first is not None and first.claimed_by == "sweeper-1" and first.lead == 2
     assert again is None
@@ -165,6 +166,17 @@ def test_a_reminder_dispatch_is_claimed_once_per_deadline_and_lead(uow_factory):
             (2, "sweeper-1", None),
             (1, "", None),
         ]
+
+
+def test_an_extended_deadline_can_claim_the_same_lead_time_for_its_new_date(uow_factory):
+    with uow_factory() as uow:
+        add_board(uow)
+        case = add_case(uow)
+        deadline = add_deadline(uow, case.id, date(2026, 3, 9))
+        old = uow.dispatches.claim(deadline.id, "lead:2:2026-03-09", lead=2, now=NOW)
+        new = uow.dispatches.claim(deadline.id, "lead:2:2026-03-20", lead=2, now=NOW)
+        uow.commit()
+    assert old is not None and new is not None and old.id != new.id
 
 
 def test_running_deadlines_due_by_a_day_come_soonest_first(uow_factory):
