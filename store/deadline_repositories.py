@@ -1,7 +1,7 @@
 """Repositories for deadlines and the reminder dispatches claimed for them. They never commit.
 
 ``DispatchRepository.claim`` is the once-only guarantee of reminders: an insert against the
-unique (deadline, lead) key. ``DeadlineRepository.running_due_by(..., skip_locked=True)`` lets
+unique (deadline, slot key) key. ``DeadlineRepository.running_due_by(..., skip_locked=True)`` lets
 several sweepers on PostgreSQL share the open deadlines without waiting on each other.
 """
 
@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlmodel import col, select
 
 from bot.domain.deadlines import RUNNING, DeadlineStatus
-from store.models import DeadlineRow, ReminderDispatchRow
+from store.models import BoardDispatchRow, DeadlineRow, ReminderDispatchRow
 from store.repositories import Repository, dialect_insert, locked
 
 
@@ -100,6 +100,36 @@ class DispatchRepository(Repository):
         )
         new_id = self.session.execute(stmt).scalar_one_or_none()
         return None if new_id is None else self.session.get(ReminderDispatchRow, new_id)
+
+    def claimed_keys(self, deadline_ids: Collection[int]) -> dict[int, set[str]]:
+        """Return the slot keys already claimed, per deadline (sent or not)."""
+        found: dict[int, set[str]] = {d: set() for d in deadline_ids}
+        if not found:
+            return found
+        query = select(ReminderDispatchRow.deadline_id, ReminderDispatchRow.slot_key).where(
+            col(ReminderDispatchRow.deadline_id).in_(list(found))
+        )
+        for deadline_id, key in self.session.exec(query):
+            found[deadline_id].add(key)
+        return found
+
+    def claim_board(
+        self, board_id: str, slot_key: str, *, now: datetime, claimed_by: str = ""
+    ) -> BoardDispatchRow | None:
+        """Claim a board's once-only send (``digest:<day>``); None if it was already claimed."""
+        table = BoardDispatchRow.__table__
+        stmt = (
+            dialect_insert(self.session, BoardDispatchRow)
+            .values(board_id=board_id, slot_key=slot_key, claimed_at=now, claimed_by=claimed_by)
+            .on_conflict_do_nothing(index_elements=["board_id", "slot_key"])
+            .returning(table.c.id)
+        )
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        return None if new_id is None else self.session.get(BoardDispatchRow, new_id)
+
+    def get(self, dispatch_id: int) -> ReminderDispatchRow | None:
+        """Return the dispatch."""
+        return self.session.get(ReminderDispatchRow, dispatch_id)
 
     def of_deadline(self, deadline_id: int) -> list[ReminderDispatchRow]:
         """Return the deadline's dispatches, oldest first."""

@@ -290,6 +290,24 @@ class ReminderDispatchRow(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True)
 
 
+class BoardDispatchRow(SQLModel, table=True):
+    """A board's once-only send (the daily digest, key ``digest:<day>``), claimed before sending."""
+
+    __tablename__ = "board_dispatches"
+    __table_args__ = (
+        UniqueConstraint("board_id", "slot_key", name="uq_board_dispatches_board_slot"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = _fk("boards.id")
+    slot_key: str = Field(max_length=64)
+    claimed_at: datetime = _when()
+    claimed_by: str = Field(default="", max_length=100)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = _when(nullable=True)
+
+
 class AuditEventRow(SQLModel, table=True):
     """One audited action, hash-chained to the one before it in its chain (insert-only)."""
 
