@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands
+from handlers import commands, decision, voting
 
 
 def register_all(app: App) -> None:
     """Register every handler module's listeners on ``app``, in this explicit order."""
     commands.register(app)
+    voting.register(app)
+    decision.register(app)

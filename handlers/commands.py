@@ -21,6 +21,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
+from handlers import decision
 from messages.ids import Command
 from messages.render import render_message
 
@@ -107,6 +108,7 @@ def show_unknown(cmd: ReviewCommand, *, respond: Respond, client: WebClient, dep
 SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
     {
         "help": show_help,
+        "decide": decision.handle_decide_command,
     }
 )
 """Subcommand name -> the function that handles it. Listed here, explicitly, one line each."""

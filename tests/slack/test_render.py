@@ -22,6 +22,8 @@ from messages.render import (
     slack_escape,
 )
 from tests.fakes.block_kit import message_problems, view_problems
+from tests.slack.case_examples import CASE_EXAMPLES
+from tests.slack.voting_examples import VOTING_EXAMPLES
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
 
@@ -30,6 +32,8 @@ EXAMPLES = {
     "help": [{"command": "/review", "unknown": None}, {"command": "/review", "unknown": NASTY}],
     "error": [{"message": NASTY, "reference": None}, {"message": None, "reference": "ab12cd34"}],
     "error_modal": [{"message": NASTY, "reference": None}],
+    **CASE_EXAMPLES,
+    **VOTING_EXAMPLES,
 }
 
 

@@ -1,0 +1,115 @@
+"""The decision-maker's decision: the modal, from a button or ``/review decide REF``.
+
+Authorisation is checked when the modal opens (a refusal is an ephemeral, nothing opens) and
+again by :func:`record_decision` on submission. Afterwards the card is redrawn, the channel
+is told the outcome (reference and pseudonym only) and each business manager gets, by DM, the
+notifications the decision made due, with their dates.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.domain.boards import ReviewType, Role
+from bot.domain.decisions import DecisionOutcome, Methodology
+from bot.domain.errors import Conflict, NotAllowed
+from bot.services.decisions import RecordDecision, record_decision
+from bot.services.queries import case_status
+from handlers.voting import field_value, refresh_card
+from messages.ids import ActionId, BlockId, CallbackId
+from messages.render import render_message, render_view
+
+if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
+    from handlers.commands import ReviewCommand
+
+
+def register(app: App) -> None:
+    """Listen for "Record decision" and the decision modal."""
+    app.action(ActionId.RECORD_DECISION)(handle_decision_button)
+    app.view(CallbackId.DECISION_MODAL)(handle_decision_submission)
+
+
+def handle_decision_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
+    """Open the decision modal from the recommendation DM or the case card."""
+    ack()
+    open_decision_modal(
+        deps_of(context), client, action["value"], body["user"]["id"], body["trigger_id"]
+    )
+
+
+def handle_decide_command(
+    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+) -> None:
+    """``/review decide REF``: open the decision modal."""
+    if not cmd.args:
+        raise NotAllowed("Which case? For example `/review decide SCR-2026-003`.")
+    open_decision_modal(deps, client, cmd.args[0], cmd.user_id, cmd.trigger_id)
+
+
+def open_decision_modal(
+    deps: Deps, client: WebClient, reference: str, user: str, trigger_id: str | None
+) -> None:
+    """Open the modal for the case's decision-maker while no decision is recorded.
+
+    Raises:
+        NotAllowed: the person is not the board's decision-maker.
+        Conflict: the decision is already recorded.
+    """
+    today = deps.clock.today()
+    with deps.uow_factory() as uow:
+        status = case_status(reference, user, uow=uow, today=today)
+    if Role.DECISION_MAKER not in status.roles:
+        raise NotAllowed("Only the board's decision-maker records a decision.")
+    if status.decision is not None:
+        raise Conflict(f"A decision on {status.case.reference} is already recorded.")
+    view = render_view(
+        "decision_modal",
+        case=status.case,
+        outcomes=list(DecisionOutcome),
+        review_types=list(ReviewType),
+        methodologies=list(Methodology),
+        today=today,
+        metadata=json.dumps({"case": status.case.reference, "board": status.case.board_id}),
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
+    """Record the decision; tell the channel and the business managers; redraw the card."""
+    deps, meta = deps_of(context), json.loads(view["private_metadata"])
+    decided_on = date.fromisoformat(field_value(view, BlockId.DECISION_DATE) or "")
+    if decided_on > deps.clock.today():
+        error = "The decision date cannot be in the future."
+        ack(response_action="errors", errors={BlockId.DECISION_DATE: error})
+        return
+    review_type = field_value(view, BlockId.DECISION_REVIEW_TYPE)
+    methodology = field_value(view, BlockId.METHODOLOGY)
+    cmd = RecordDecision(
+        case_ref=meta["case"],
+        actor=body["user"]["id"],
+        outcome=DecisionOutcome(field_value(view, BlockId.OUTCOME)),
+        reasons=field_value(view, BlockId.REASONS) or "",
+        decided_on=decided_on,
+        review_type=ReviewType(review_type) if review_type else None,
+        methodology=Methodology(methodology) if methodology else None,
+        board_id=meta["board"],
+        idempotency_key=view["id"],
+    )
+    with deps.uow_factory() as uow:
+        done = record_decision(cmd, uow=uow, now=deps.clock.now())
+    ack()
+    if done.replayed:
+        return
+    notice = render_message("decision_notice", case=done.case, decision=done.decision)
+    client.chat_postMessage(channel=done.case.board_channel, **notice)
+    due = render_message("notifications_due", case=done.case, deadlines=done.deadlines)
+    for user in done.business_managers:
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postMessage(channel=dm, **due)
+    refresh_card(client, done.case, None)

@@ -1,0 +1,184 @@
+"""The sub-group's vote: the card's vote, conflict and chair buttons, and their modals.
+
+A vote button opens the rationale modal; its submission becomes :class:`CastVote`, keyed by the
+view's id so a redelivered submission votes once. The chair's "Close voting" sends the
+recommendation, by name, to each decision-maker privately and the outcome (reference and
+pseudonym only) to the channel. The buttons carry the case reference as their ``value``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.domain.boards import ALTERNATIVES, ReviewType
+from bot.domain.cases import CaseState
+from bot.domain.votes import Recommendation, can_vote
+from bot.services.queries import CaseStatus, case_status
+from bot.services.views import CaseRef, VoteCounts
+from bot.services.voting import (
+    RATIONALE_LIMIT,
+    CastVote,
+    CloseVoting,
+    DeclareConflict,
+    OpenVoting,
+    cast_vote,
+    close_voting,
+    declare_conflict,
+    open_voting,
+)
+from messages.ids import ActionId, BlockId, CallbackId
+from messages.render import render_message, render_view
+
+VOTE_BUTTONS: dict[str, Recommendation] = {
+    ActionId.VOTE_STATUTORY: Recommendation.STATUTORY_REVIEW,
+    ActionId.VOTE_ALTERNATIVE: Recommendation.ALTERNATIVE_REVIEW,
+    ActionId.VOTE_NFA: Recommendation.NO_FURTHER_ACTION,
+    ActionId.VOTE_MORE_INFO: Recommendation.MORE_INFORMATION,
+}
+
+
+def register(app: App) -> None:
+    """Listen for the card's vote, conflict and chair buttons and the two modals."""
+    for action_id in VOTE_BUTTONS:
+        app.action(action_id)(handle_vote_button)
+    app.view(CallbackId.VOTE_MODAL)(handle_vote_submission)
+    app.action(ActionId.DECLARE_CONFLICT)(handle_conflict_button)
+    app.view(CallbackId.CONFLICT_MODAL)(handle_conflict_submission)
+    app.action(ActionId.OPEN_VOTING)(handle_open_voting_button)
+    app.action(ActionId.CLOSE_VOTING)(handle_close_voting_button)
+
+
+def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client, context) -> None:
+    """Open the rationale modal, after checking the person may vote on the case now."""
+    ack()
+    deps = deps_of(context)
+    status = _status(deps, action["value"], body["user"]["id"])
+    can_vote(
+        status.roles,
+        active=True,
+        conflicted=status.conflicted,
+        voting_open=status.case.state is CaseState.VOTING,
+    )
+    recommendation = VOTE_BUTTONS[action["action_id"]]
+    alternatives = ALTERNATIVES if recommendation is Recommendation.ALTERNATIVE_REVIEW else ()
+    view = render_view(
+        "vote_modal",
+        case=status.case,
+        recommendation=recommendation,
+        alternatives=alternatives,
+        metadata=_metadata(status.case, recommendation=recommendation),
+        limit=RATIONALE_LIMIT,
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
+    """Record the vote (or a change of vote) and refresh the card."""
+    rationale = field_value(view, BlockId.RATIONALE) or ""
+    if not rationale.strip() or len(rationale) > RATIONALE_LIMIT:
+        message = f"Please give your rationale, in at most {RATIONALE_LIMIT:,} characters."
+        ack(response_action="errors", errors={BlockId.RATIONALE: message})
+        return
+    deps, meta = deps_of(context), json.loads(view["private_metadata"])
+    alternative = field_value(view, BlockId.ALTERNATIVE_TYPE)
+    cmd = CastVote(
+        case_ref=meta["case"],
+        actor=body["user"]["id"],
+        recommendation=Recommendation(meta["recommendation"]),
+        rationale=rationale,
+        alternative_type=ReviewType(alternative) if alternative else None,
+        board_id=meta["board"],
+        idempotency_key=view["id"],
+    )
+    with deps.uow_factory() as uow:
+        outcome = cast_vote(cmd, uow=uow, now=deps.clock.now())
+    ack()
+    refresh_card(client, outcome.case, outcome.counts)
+
+
+def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
+    """Open the conflict modal for the case."""
+    ack()
+    status = _status(deps_of(context), action["value"], body["user"]["id"])
+    view = render_view("conflict_modal", case=status.case, metadata=_metadata(status.case))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
+    """Record the conflict; the member's vote, if any, stops counting."""
+    deps, meta = deps_of(context), json.loads(view["private_metadata"])
+    cmd = DeclareConflict(
+        case_ref=meta["case"],
+        actor=body["user"]["id"],
+        reason=field_value(view, BlockId.CONFLICT_REASON) or "",
+        board_id=meta["board"],
+    )
+    with deps.uow_factory() as uow:
+        outcome = declare_conflict(cmd, uow=uow, now=deps.clock.now())
+    ack()
+    refresh_card(client, outcome.case, outcome.counts)
+
+
+def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
+    """Open the vote (the sub-group chair) and refresh the card."""
+    ack()
+    deps = deps_of(context)
+    with deps.uow_factory() as uow:
+        opened = open_voting(
+            OpenVoting(action["value"], body["user"]["id"]), uow=uow, now=deps.clock.now()
+        )
+    refresh_card(client, opened.case, None)
+
+
+def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
+    """Close the vote; the decision-makers get the recommendation by name, the channel the count."""
+    ack()
+    deps = deps_of(context)
+    with deps.uow_factory() as uow:
+        closed = close_voting(
+            CloseVoting(action["value"], body["user"]["id"]), uow=uow, now=deps.clock.now()
+        )
+    rec = closed.recommendation
+    for user in rec.decision_makers:
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postMessage(channel=dm, **render_message("recommendation_dm", rec=rec))
+    notice = render_message("voting_closed", case=rec.case, counts=rec.counts)
+    client.chat_postMessage(channel=rec.case.board_channel, **notice)
+    refresh_card(client, rec.case, rec.counts)
+
+
+# -- shared with handlers.decision -------------------------------------------------------------
+
+
+def field_value(view: dict[str, Any], block_id: str) -> str | None:
+    """Return a modal input's submitted value: text, selected option or date (None if empty)."""
+    field = view["state"]["values"].get(block_id, {}).get(ActionId.FIELD) or {}
+    option = field.get("selected_option") or {}
+    return field.get("value") or option.get("value") or field.get("selected_date")
+
+
+def refresh_card(client: WebClient, case: CaseRef, counts: VoteCounts | None) -> None:
+    """Redraw the case's one card, with the counts only when the board lets the channel see them.
+
+    Delegates to :mod:`handlers.cards`, which owns the card; a case without a posted card
+    (its referral predates the card) is left alone.
+    """
+    if case.card_channel is None or case.card_ts is None:
+        return
+    from handlers import cards  # noqa: PLC0415 - see the note in the report
+
+    cards.refresh_card(client, case, counts=counts)
+
+
+def _status(deps: Deps, reference: str, user: str) -> CaseStatus:
+    with deps.uow_factory() as uow:
+        return case_status(reference.strip(), user, uow=uow, today=deps.clock.today())
+
+
+def _metadata(case: CaseRef, **extra: Any) -> str:
+    return json.dumps({"case": case.reference, "board": case.board_id, **extra})
