@@ -1,0 +1,76 @@
+"""Signed button clicks and modal submissions for the voting and decision handler tests."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.domain.boards import ReviewType
+from bot.services.cases import ReferCase, refer_case
+from messages.ids import ActionId
+from tests.fakes.signing import (
+    TEAM_ID,
+    block_actions_payload,
+    bolt_request,
+    interactive_body,
+    load_payload,
+)
+
+SUBJECT = "Zebedee Quartermaine"  # a subject's name: must never reach a channel
+BEN, PRIYA, TOM, ANA, GRACE, SAM = (
+    "U0BEN00001", "U0PRI00002", "U0TOM00003", "U0ANA00004", "U0GRA00005", "U0SAM00006"
+)
+
+
+def refer(uow_factory, clock) -> str:
+    """Refer an SCR to the Surrey board through the service; return its reference."""
+    cmd = ReferCase(
+        board_id="surrey-children", actor=BEN, review_type=ReviewType.SCR, pseudonym="Child A",
+        subject_name=SUBJECT, summary="Bruising noticed at nursery.",
+    )
+    with uow_factory() as uow:
+        return refer_case(cmd, uow=uow, now=clock.now()).case.reference
+
+
+def click(app: App, slack_api, action_id: str, value: str, user: str) -> BoltResponse:
+    """Click a button with this value as this person, in the board's channel."""
+    payload = block_actions_payload(
+        action_id=action_id, value=value, user_id=user, response_url=slack_api.response_url()
+    )
+    return app.dispatch(bolt_request(interactive_body(payload)))
+
+
+def submit(
+    app: App,
+    opened: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    user: str,
+) -> BoltResponse:
+    """Submit the modal the bot opened (``views.open``'s view) with these field values.
+
+    ``values`` maps a block id to the element state, e.g. ``{"value": "text"}`` or
+    ``{"selected_option": {"value": "x"}}``.
+    """
+    payload = copy.deepcopy(load_payload("view_submission.json"))
+    payload["user"] = {"id": user, "team_id": TEAM_ID}
+    payload["team"] = {"id": TEAM_ID}
+    view = payload["view"]
+    view.update(
+        id=opened["id"], callback_id=opened["callback_id"], blocks=opened["blocks"],
+        private_metadata=opened["private_metadata"], team_id=TEAM_ID,
+        state={"values": {b: {ActionId.FIELD.value: v} for b, v in values.items()}},
+    )
+    return app.dispatch(bolt_request(interactive_body(payload)))
+
+
+def opened_view(slack_api) -> dict[str, Any]:
+    """Return the view of the latest ``views.open``, as Slack answered it (with its id)."""
+    return slack_api.last("views.open").response["view"]
+
+
+def body_of(response: BoltResponse) -> dict[str, Any]:
+    """Return a view submission's JSON answer (``response_action``), or {} for a plain ack."""
+    return json.loads(response.body) if response.body else {}

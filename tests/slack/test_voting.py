@@ -1,0 +1,250 @@
+"""Voting through signed Slack payloads: buttons open modals, submissions record ballots."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from bot.domain.cases import CaseState
+from bot.domain.votes import Recommendation
+from messages.ids import ActionId, BlockId, CallbackId
+from store.models import BallotRow, CaseRow, ConflictRow
+from tests.fakes.signing import CHANNEL_ID
+from tests.fakes.slack_api import dm_channel
+from tests.slack.interactions import (
+    ANA,
+    BEN,
+    GRACE,
+    PRIYA,
+    SAM,
+    SUBJECT,
+    TOM,
+    body_of,
+    click,
+    opened_view,
+    refer,
+    submit,
+)
+
+
+@pytest.fixture
+def app(make_bolt_app, uow_factory, clock, board):
+    return make_bolt_app(uow_factory=uow_factory, clock=clock)
+
+
+@pytest.fixture
+def ref(uow_factory, clock, board) -> str:
+    return refer(uow_factory, clock)
+
+
+@pytest.fixture
+def voting(app, slack_api, ref) -> str:
+    click(app, slack_api, ActionId.OPEN_VOTING, ref, PRIYA)
+    return ref
+
+
+def vote(app, slack_api, ref, user, action=ActionId.VOTE_STATUTORY, rationale="Criteria met.",
+         alternative=None):
+    click(app, slack_api, action, ref, user)
+    values = {BlockId.RATIONALE: {"type": "plain_text_input", "value": rationale}}
+    if alternative:
+        values[BlockId.ALTERNATIVE_TYPE] = {"selected_option": {"value": alternative}}
+    return submit(app, opened_view(slack_api), values, user)
+
+
+def ballots(uow_factory) -> list[BallotRow]:
+    with uow_factory() as uow:
+        return list(uow.session.exec(select(BallotRow).order_by(BallotRow.id)))
+
+
+def ephemeral(slack_api) -> str:
+    call = slack_api.last("chat.postEphemeral")
+    assert call.args["channel"] == CHANNEL_ID
+    return call.args["text"]
+
+
+def test_a_vote_button_opens_the_rationale_modal_carrying_the_case_reference(
+    app, slack_api, voting
+):
+    click(app, slack_api, ActionId.VOTE_NFA, voting, TOM)
+    view = slack_api.last("views.open").args["view"]
+    assert view["callback_id"] == CallbackId.VOTE_MODAL
+    assert json.loads(view["private_metadata"]) == {
+        "case": voting, "board": "surrey-children", "recommendation": "no_further_action"
+    }
+    assert [b["block_id"] for b in view["blocks"]] == [BlockId.CASE_SUMMARY, BlockId.RATIONALE]
+    assert view["blocks"][0]["text"]["text"] == f"*{voting}* (Child A): No further action"
+
+
+def test_the_alternative_review_modal_asks_which_alternative(app, slack_api, voting):
+    click(app, slack_api, ActionId.VOTE_ALTERNATIVE, voting, TOM)
+    select_block = slack_api.last("views.open").args["view"]["blocks"][1]
+    assert select_block["block_id"] == BlockId.ALTERNATIVE_TYPE
+    assert [o["value"] for o in select_block["element"]["options"]] == [
+        "partnership_review", "single_agency_review", "multi_agency_audit", "learning_review"
+    ]
+
+
+def test_a_submitted_vote_is_recorded_by_name_with_its_rationale(
+    app, slack_api, voting, uow_factory
+):
+    response = vote(app, slack_api, voting, ANA, ActionId.VOTE_ALTERNATIVE, "Learning first.",
+                    "learning_review")
+    assert response.status == 200 and body_of(response) == {}
+    [ballot] = ballots(uow_factory)
+    assert (ballot.recommendation, ballot.alternative_type.value, ballot.rationale) == (
+        Recommendation.ALTERNATIVE_REVIEW, "learning_review", "Learning first."
+    )
+    assert ballot.idempotency_key == opened_view(slack_api)["id"]
+
+
+def test_the_same_submission_delivered_twice_records_one_ballot(
+    app, slack_api, voting, uow_factory
+):
+    vote(app, slack_api, voting, TOM)
+    values = {BlockId.RATIONALE: {"value": "Criteria met."}}
+    again = submit(app, opened_view(slack_api), values, TOM)
+    assert again.status == 200 and body_of(again) == {}
+    assert len(ballots(uow_factory)) == 1
+
+
+def test_an_empty_rationale_is_a_field_error_and_records_nothing(
+    app, slack_api, voting, uow_factory
+):
+    response = vote(app, slack_api, voting, TOM, rationale="   ")
+    assert body_of(response) == {
+        "response_action": "errors",
+        "errors": {"rationale": "Please give your rationale, in at most 3,000 characters."},
+    }
+    assert ballots(uow_factory) == []
+
+
+def test_a_rationale_over_3000_characters_is_a_field_error(app, slack_api, voting, uow_factory):
+    response = vote(app, slack_api, voting, TOM, rationale="x" * 3001)
+    assert body_of(response)["errors"] == {
+        "rationale": "Please give your rationale, in at most 3,000 characters."
+    }
+    assert ballots(uow_factory) == []
+
+
+def test_someone_not_on_the_board_is_told_privately_and_no_modal_opens(app, slack_api, voting):
+    click(app, slack_api, ActionId.VOTE_STATUTORY, voting, "U0STRANGER")
+    assert "views.open" not in slack_api.methods()
+    assert ephemeral(slack_api) == f"I can't find case {voting} on any board you belong to."
+    assert slack_api.last("chat.postEphemeral").args["user"] == "U0STRANGER"
+
+
+def test_the_decision_maker_without_a_member_role_may_not_vote(app, slack_api, voting):
+    click(app, slack_api, ActionId.VOTE_STATUTORY, voting, GRACE)
+    assert ephemeral(slack_api) == (
+        "Only the sub-group's members and chair vote on a recommendation."
+    )
+    assert "views.open" not in slack_api.methods()
+
+
+def test_a_vote_before_voting_opens_is_refused(app, slack_api, ref):
+    click(app, slack_api, ActionId.VOTE_STATUTORY, ref, TOM)
+    assert ephemeral(slack_api) == "Voting on this case is not open."
+
+
+def test_a_conflicted_member_cannot_open_the_vote_modal(app, slack_api, voting, uow_factory):
+    click(app, slack_api, ActionId.DECLARE_CONFLICT, voting, TOM)
+    submit(app, opened_view(slack_api), {BlockId.CONFLICT_REASON: {"value": "I know the family."}},
+           TOM)
+    click(app, slack_api, ActionId.VOTE_STATUTORY, voting, TOM)
+    assert ephemeral(slack_api) == (
+        "You declared a conflict on this case, so you do not vote on it."
+    )
+    with uow_factory() as uow:
+        [conflict] = uow.session.exec(select(ConflictRow)).all()
+    assert conflict.reason == "I know the family."
+
+
+def test_a_submission_refused_by_the_rules_pushes_the_reason_over_the_form(
+    app, slack_api, voting, uow_factory
+):
+    click(app, slack_api, ActionId.VOTE_STATUTORY, voting, TOM)
+    form = opened_view(slack_api)
+    click(app, slack_api, ActionId.DECLARE_CONFLICT, voting, TOM)
+    submit(app, opened_view(slack_api), {BlockId.CONFLICT_REASON: {"value": "Related."}}, TOM)
+    response = submit(app, form, {BlockId.RATIONALE: {"value": "Criteria met."}}, TOM)
+    pushed = body_of(response)
+    assert pushed["response_action"] == "push"
+    assert pushed["view"]["blocks"][0]["text"]["text"] == (
+        ":warning: You declared a conflict on this case, so you do not vote on it."
+    )
+    assert ballots(uow_factory) == []
+
+
+def test_only_the_chair_opens_voting(app, slack_api, ref, uow_factory):
+    click(app, slack_api, ActionId.OPEN_VOTING, ref, TOM)
+    assert ephemeral(slack_api) == f"Only the sub-group chair can open voting on {ref}."
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is not CaseState.VOTING
+
+
+def test_closing_sends_the_decision_maker_every_vote_by_name_and_the_channel_only_the_count(
+    app, slack_api, voting, uow_factory
+):
+    vote(app, slack_api, voting, BEN, ActionId.VOTE_NFA, "Single-agency issue.")
+    vote(app, slack_api, voting, BEN, ActionId.VOTE_STATUTORY, "Changed: criteria met.")
+    vote(app, slack_api, voting, PRIYA, rationale="Serious harm, agencies involved.")
+    vote(app, slack_api, voting, ANA, ActionId.VOTE_NFA, "Already learned from.")
+    click(app, slack_api, ActionId.DECLARE_CONFLICT, voting, TOM)
+    submit(app, opened_view(slack_api), {BlockId.CONFLICT_REASON: {"value": "Related."}}, TOM)
+    click(app, slack_api, ActionId.VOTE_STATUTORY, voting, SAM)  # admin: refused
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+
+    assert [(b.version, b.recommendation) for b in ballots(uow_factory)][:2] == [
+        (1, Recommendation.NO_FURTHER_ACTION), (2, Recommendation.STATUTORY_REVIEW)
+    ]
+    assert slack_api.last("conversations.open").args["users"] == GRACE
+    dm = slack_api.calls_to("chat.postMessage")[0]
+    assert dm.args["channel"] == dm_channel(GRACE)
+    texts = [b["text"]["text"] for b in dm.args["blocks"] if b["type"] == "section"]
+    assert texts[0] == (
+        f"*{voting}* (Child A). Statutory review by a majority: 3 of 3 eligible members voted."
+    )
+    assert texts[1:4] == [
+        "*Ben Okafor* (Surrey County Council): Statutory review\nChanged: criteria met.",
+        "*Priya Raman* (Surrey Police): Statutory review\nSerious harm, agencies involved.",
+        "*Ana Kowalski* (Surrey County Council Children's Services): No further action "
+        "(dissent)\nAlready learned from.",
+    ]
+    assert texts[4] == "*Conflicts declared:* Tom Hughes"
+    assert dm.args["blocks"][-1]["elements"][0]["action_id"] == ActionId.RECORD_DECISION
+    assert dm.args["blocks"][-1]["elements"][0]["value"] == voting
+    notice = slack_api.calls_to("chat.postMessage")[1]
+    assert notice.args["channel"] == CHANNEL_ID
+    assert notice.args["text"] == (
+        f"Voting on {voting} (Child A) has closed: Statutory review, 3 of 3 voted."
+    )
+    channel_text = json.dumps(notice.args)
+    assert "Ana" not in channel_text and "Okafor" not in channel_text
+    assert SUBJECT not in json.dumps([c.args for c in slack_api.calls])
+
+
+def test_closing_without_quorum_is_refused_and_the_vote_stays_open(
+    app, slack_api, voting, uow_factory
+):
+    vote(app, slack_api, voting, BEN)
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+    assert ephemeral(slack_api).startswith("The quorum (majority) is not met: 1 of 4")
+    assert "conversations.open" not in slack_api.methods()
+
+
+def test_a_member_who_is_not_chair_cannot_close_voting(app, slack_api, voting):
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, TOM)
+    assert ephemeral(slack_api) == f"Only the sub-group chair can close voting on {voting}."
+    assert "conversations.open" not in slack_api.methods()
+
+
+def test_a_vote_after_voting_closes_is_refused(app, slack_api, voting, uow_factory):
+    for user in (BEN, PRIYA, ANA):
+        vote(app, slack_api, voting, user)
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+    click(app, slack_api, ActionId.VOTE_NFA, voting, TOM)
+    assert ephemeral(slack_api) == "Voting on this case is not open."
+    assert len(ballots(uow_factory)) == 3
