@@ -112,4 +112,4 @@ def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], 
     for user in done.business_managers:
         dm = client.conversations_open(users=user)["channel"]["id"]
         client.chat_postMessage(channel=dm, **due)
-    refresh_card(client, done.case, None)
+    refresh_card(client, deps, done.case, None)

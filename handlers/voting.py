@@ -98,7 +98,7 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
     with deps.uow_factory() as uow:
         outcome = cast_vote(cmd, uow=uow, now=deps.clock.now())
     ack()
-    refresh_card(client, outcome.case, outcome.counts)
+    refresh_card(client, deps, outcome.case, outcome.counts)
 
 
 def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -121,7 +121,7 @@ def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], 
     with deps.uow_factory() as uow:
         outcome = declare_conflict(cmd, uow=uow, now=deps.clock.now())
     ack()
-    refresh_card(client, outcome.case, outcome.counts)
+    refresh_card(client, deps, outcome.case, outcome.counts)
 
 
 def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -132,7 +132,7 @@ def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any],
         opened = open_voting(
             OpenVoting(action["value"], body["user"]["id"]), uow=uow, now=deps.clock.now()
         )
-    refresh_card(client, opened.case, None)
+    refresh_card(client, deps, opened.case, None)
 
 
 def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -149,7 +149,7 @@ def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any]
         client.chat_postMessage(channel=dm, **render_message("recommendation_dm", rec=rec))
     notice = render_message("voting_closed", case=rec.case, counts=rec.counts)
     client.chat_postMessage(channel=rec.case.board_channel, **notice)
-    refresh_card(client, rec.case, rec.counts)
+    refresh_card(client, deps, rec.case, rec.counts)
 
 
 # -- shared with handlers.decision -------------------------------------------------------------
@@ -162,7 +162,7 @@ def field_value(view: dict[str, Any], block_id: str) -> str | None:
     return field.get("value") or option.get("value") or field.get("selected_date")
 
 
-def refresh_card(client: WebClient, case: CaseRef, counts: VoteCounts | None) -> None:
+def refresh_card(client: WebClient, deps: Deps, case: CaseRef, counts: VoteCounts | None) -> None:
     """Redraw the case's one card, with the counts only when the board lets the channel see them.
 
     Delegates to :mod:`handlers.cards`, which owns the card; a case without a posted card
@@ -172,7 +172,7 @@ def refresh_card(client: WebClient, case: CaseRef, counts: VoteCounts | None) ->
         return
     from handlers import cards  # noqa: PLC0415 - see the note in the report
 
-    cards.refresh_card(client, case, counts=counts)
+    cards.refresh_card(client, case, counts=counts, deps=deps)
 
 
 def _status(deps: Deps, reference: str, user: str) -> CaseStatus:

@@ -1,0 +1,197 @@
+"""The decision by signed Slack payloads: the modal, refusals, notices and the deadlines."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from bot.domain.decisions import DecisionOutcome, Methodology
+from bot.domain.protocols import Event
+from messages.ids import ActionId, BlockId, CallbackId
+from store.models import CaseRow, DeadlineRow, DecisionRow
+from tests.fakes.signing import CHANNEL_ID, bolt_request, slash_command_body
+from tests.fakes.slack_api import dm_channel
+from tests.slack.interactions import (
+    ANA,
+    BEN,
+    GRACE,
+    PRIYA,
+    SUBJECT,
+    TOM,
+    body_of,
+    click,
+    opened_view,
+    refer,
+    submit,
+)
+
+REASONS = "Serious harm; agencies could have worked together more effectively."
+
+
+@pytest.fixture
+def app(make_bolt_app, uow_factory, clock, board):
+    return make_bolt_app(uow_factory=uow_factory, clock=clock)
+
+
+@pytest.fixture
+def ref(uow_factory, clock, board) -> str:
+    return refer(uow_factory, clock)
+
+
+@pytest.fixture
+def closed(app, slack_api, ref) -> str:
+    """The case with voting closed: Ben, Priya and Ana recommend a statutory review."""
+    click(app, slack_api, ActionId.OPEN_VOTING, ref, PRIYA)
+    for user in (BEN, PRIYA, ANA):
+        click(app, slack_api, ActionId.VOTE_STATUTORY, ref, user)
+        submit(app, opened_view(slack_api), {BlockId.RATIONALE: {"value": "Met."}}, user)
+    click(app, slack_api, ActionId.CLOSE_VOTING, ref, PRIYA)
+    slack_api.reset()
+    return ref
+
+
+def decision_values(decided_on: str = "2026-03-02", outcome: str = "statutory_review"):
+    return {
+        BlockId.OUTCOME: {"selected_option": {"value": outcome}},
+        BlockId.DECISION_REVIEW_TYPE: {"selected_option": {"value": "lcspr"}},
+        BlockId.METHODOLOGY: {"selected_option": {"value": "silp"}},
+        BlockId.REASONS: {"value": REASONS},
+        BlockId.DECISION_DATE: {"selected_date": decided_on},
+    }
+
+
+def decisions(uow_factory) -> list[DecisionRow]:
+    with uow_factory() as uow:
+        return list(uow.session.exec(select(DecisionRow)))
+
+
+def ephemeral_text(slack_api) -> str:
+    return slack_api.last("chat.postEphemeral").args["text"]
+
+
+def test_the_record_decision_button_opens_the_decision_modal_for_the_decision_maker(
+    app, slack_api, closed
+):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    view = slack_api.last("views.open").args["view"]
+    assert view["callback_id"] == CallbackId.DECISION_MODAL
+    assert json.loads(view["private_metadata"]) == {"case": closed, "board": "surrey-children"}
+    assert [b["block_id"] for b in view["blocks"]] == [
+        "case_summary", "outcome", "decision_review_type", "methodology", "reasons",
+        "decision_date",
+    ]
+    assert view["blocks"][-1]["element"]["initial_date"] == "2026-03-02"
+
+
+def test_a_recorded_decision_tells_the_channel_and_dms_the_business_manager_what_is_due(
+    app, slack_api, closed, uow_factory
+):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    response = submit(app, opened_view(slack_api), decision_values(), GRACE)
+    assert response.status == 200 and body_of(response) == {}
+
+    [decision] = decisions(uow_factory)
+    assert (decision.outcome, decision.review_type.value, decision.methodology) == (
+        DecisionOutcome.STATUTORY_REVIEW, "lcspr", Methodology.SILP
+    )
+    assert (decision.reasons, decision.decided_on, decision.decided_by) == (
+        REASONS, date(2026, 3, 2), GRACE
+    )
+    with uow_factory() as uow:
+        rows = uow.session.exec(select(DeadlineRow).where(DeadlineRow.event == Event.DECISION))
+        due = {d.rule_id: d.due_on for d in rows}
+        assert uow.session.exec(select(CaseRow)).one().state.value == "decided"
+    assert due["national-bodies-informed"] == date(2026, 3, 9)  # five working days after Mon 2
+
+    notice, to_manager = slack_api.calls_to("chat.postMessage")
+    assert notice.args["channel"] == CHANNEL_ID
+    assert notice.args["text"] == (
+        f"Decision recorded on {closed} (Child A): statutory review, "
+        "Local Child Safeguarding Practice Review, decided Mon 2 Mar 2026."
+    )
+    assert slack_api.last("conversations.open").args["users"] == BEN
+    assert to_manager.args["channel"] == dm_channel(BEN)
+    assert (
+        "Ofsted, the DfE and the National Panel informed of the Chair's decision: "
+        "due Mon 9 Mar 2026."
+    ) in to_manager.args["text"]
+    lines = [b["text"]["text"] for b in to_manager.args["blocks"]][1:]
+    assert len(lines) == len(due)
+    assert SUBJECT not in json.dumps([c.args for c in slack_api.calls])
+
+
+def test_the_same_decision_submitted_twice_is_recorded_and_announced_once(
+    app, slack_api, closed, uow_factory
+):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    form = opened_view(slack_api)
+    submit(app, form, decision_values(), GRACE)
+    again = submit(app, form, decision_values(), GRACE)
+    assert again.status == 200 and body_of(again) == {}
+    assert len(decisions(uow_factory)) == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 2  # channel + business manager, once
+
+
+def test_a_decision_date_in_the_future_is_a_field_error_and_records_nothing(
+    app, slack_api, closed, uow_factory
+):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    response = submit(app, opened_view(slack_api), decision_values("2026-03-03"), GRACE)
+    assert body_of(response) == {
+        "response_action": "errors",
+        "errors": {"decision_date": "The decision date cannot be in the future."},
+    }
+    assert decisions(uow_factory) == []
+
+
+def test_a_member_who_is_not_the_decision_maker_gets_no_modal(app, slack_api, closed):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, TOM)
+    assert ephemeral_text(slack_api) == "Only the board's decision-maker records a decision."
+    assert "views.open" not in slack_api.methods()
+
+
+def test_review_decide_opens_the_modal_and_refuses_others_privately(app, slack_api, closed):
+    for user in (GRACE, PRIYA):
+        body = slash_command_body(
+            text=f"decide {closed}", user_id=user, response_url=slack_api.response_url("d")
+        )
+        assert app.dispatch(bolt_request(body)).status == 200
+    assert slack_api.last("views.open").args["view"]["callback_id"] == CallbackId.DECISION_MODAL
+    reply = slack_api.last("response_url")
+    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["text"] == "Only the board's decision-maker records a decision."
+
+
+def test_authorisation_is_checked_again_on_submission(app, slack_api, closed, uow_factory):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    response = submit(app, opened_view(slack_api), decision_values(), TOM)
+    pushed = body_of(response)
+    assert pushed["response_action"] == "push"
+    assert pushed["view"]["blocks"][0]["text"]["text"].startswith(":warning: Only the ")
+    assert decisions(uow_factory) == []
+
+
+def test_a_second_decision_is_refused_on_open_and_on_submission(
+    app, slack_api, closed, uow_factory
+):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    second_form_first = opened_view(slack_api)
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    submit(app, opened_view(slack_api), decision_values(), GRACE)
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    assert ephemeral_text(slack_api) == f"A decision on {closed} is already recorded."
+    pushed = body_of(submit(app, second_form_first, decision_values(), GRACE))
+    assert pushed["view"]["blocks"][0]["text"]["text"] == (
+        f":warning: A decision on {closed} was already recorded by Grace Mensah on 2026-03-02."
+    )
+    assert len(decisions(uow_factory)) == 1
+
+
+def test_a_decision_before_voting_closes_is_refused(app, slack_api, ref, uow_factory):
+    click(app, slack_api, ActionId.RECORD_DECISION, ref, GRACE)
+    pushed = body_of(submit(app, opened_view(slack_api), decision_values(), GRACE))
+    assert pushed["response_action"] == "push"
+    assert decisions(uow_factory) == []
