@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.domain.deadlines import RUNNING, DeadlineStatus
@@ -71,6 +72,7 @@ class DispatchRepository(Repository):
         lead: int = 0,
         now: datetime,
         claimed_by: str = "",
+        retry_at: datetime | None = None,
     ) -> ReminderDispatchRow | None:
         """Claim the reminder slot (deadline, key); return None if it was already claimed.
 
@@ -84,6 +86,8 @@ class DispatchRepository(Repository):
             lead: working days before the due day (negative: overdue), kept for reporting.
             now: when the claim is made.
             claimed_by: the instance claiming it.
+            retry_at: when a later sweep may retry it if this claimer never reports back (a
+                lease: a crash between claim and send then delays the reminder, never loses it).
         """
         table = ReminderDispatchRow.__table__
         stmt = (
@@ -94,6 +98,7 @@ class DispatchRepository(Repository):
                 lead=lead,
                 claimed_at=now,
                 claimed_by=claimed_by,
+                next_attempt_at=retry_at,
             )
             .on_conflict_do_nothing(index_elements=["deadline_id", "slot_key"])
             .returning(table.c.id)
@@ -144,11 +149,41 @@ class DispatchRepository(Repository):
         dispatch.next_attempt_at = None
         self.session.flush()
 
-    def mark_failed(self, dispatch: ReminderDispatchRow, *, error: str, retry_at: datetime) -> None:
-        """Record a failed attempt and when to try again."""
+    def mark_failed(
+        self, dispatch: ReminderDispatchRow, *, error: str, retry_at: datetime | None
+    ) -> None:
+        """Record a failed attempt and when to try again (None: never, it failed for good)."""
         dispatch.attempts += 1
         dispatch.last_error = error[:2000]
         dispatch.next_attempt_at = retry_at
+        self.session.flush()
+
+    def lease(self, dispatch_id: int, *, seen: datetime, until: datetime) -> bool:
+        """Take a due retry for this sweeper: move its retry time from ``seen`` to ``until``.
+
+        A compare-and-set on ``next_attempt_at``, so of two sweepers retrying the same dispatch
+        only one wins. Returns whether this one did.
+        """
+        table = ReminderDispatchRow.__table__
+        stmt = (
+            update(table)
+            .where(table.c.id == dispatch_id, table.c.sent_at.is_(None))
+            .where(table.c.next_attempt_at == seen)
+            .values(next_attempt_at=until)
+        )
+        won = self.session.execute(stmt).rowcount == 1
+        self.session.expire_all()
+        return won
+
+    def release_board(self, dispatch: BoardDispatchRow) -> None:
+        """Give up a board claim that could not be sent, so a later sweep claims it again."""
+        self.session.delete(dispatch)
+        self.session.flush()
+
+    def mark_board_sent(self, dispatch: BoardDispatchRow, *, now: datetime) -> None:
+        """Record that the board's send went out."""
+        dispatch.sent_at = now
+        dispatch.attempts += 1
         self.session.flush()
 
     def due_retries(self, now: datetime, *, limit: int = 100) -> list[ReminderDispatchRow]:

@@ -23,6 +23,7 @@ from messages.render import (
 )
 from tests.fakes.block_kit import message_problems, view_problems
 from tests.slack.case_examples import CASE_EXAMPLES
+from tests.slack.reminder_examples import REMINDER_EXAMPLES
 from tests.slack.voting_examples import VOTING_EXAMPLES
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
@@ -34,6 +35,7 @@ EXAMPLES = {
     "error_modal": [{"message": NASTY, "reference": None}],
     **CASE_EXAMPLES,
     **VOTING_EXAMPLES,
+    **REMINDER_EXAMPLES,
 }
 
 

@@ -1,0 +1,30 @@
+"""Example contexts for the reminder, digest and extend templates (used by test_render)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.jobs import DigestLine, ReminderView
+
+NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
+
+_LINES = [
+    DigestLine("SCR-2026-001", "Child A", "Rapid review sent", date(2026, 3, 9), 5),
+    DigestLine("SCR-2026-002", NASTY, NASTY, date(2026, 2, 27), -1),
+]
+
+REMINDER_EXAMPLES = {
+    "reminder_dm": [
+        {
+            "r": ReminderView(
+                7, "SCR-2026-001", "Child A", "Rapid review sent", date(2026, 3, 9), n, k
+            )
+        }
+        for n, k in ((5, "before"), (0, "due_day"), (-2, "overdue"), (-4, "escalation"))
+    ]
+    + [{"r": ReminderView(8, "SCR-2026-002", NASTY, NASTY * 20, date(2026, 3, 9), 1, "before")}],
+    "digest": [
+        {"board_name": "Surrey", "day": date(2026, 3, 2), "overdue": [], "due_soon": []},
+        {"board_name": NASTY, "day": date(2026, 3, 2), "overdue": _LINES[1:], "due_soon": _LINES},
+    ],
+}
