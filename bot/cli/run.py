@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+from typing import Any
 
 from bot.config import Settings
 from bot.logs import configure_logging
@@ -53,8 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _stop)
     runtime = server.build_runtime(settings)
-    # Seam for the scheduler (bot.jobs): start the reminder sweep and the daily digest here,
-    # with runtime.uow_factory, runtime.client and runtime.clock, and stop it in the finally.
+    scheduler = _start_jobs(runtime)
     try:
         if args.http:
             server.serve_http(runtime, host=args.host, port=args.port)
@@ -63,9 +63,27 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (waitress handles them itself)
         pass
     finally:
+        scheduler.shutdown(wait=False)
         runtime.close()
         logger.info("stopped")
     return 0
+
+
+def _start_jobs(runtime: Any) -> Any:
+    """Start the reminder sweep and daily digests (bot.jobs) on the runtime's seams."""
+    import os
+    import socket
+
+    from bot.jobs import start_scheduler
+    from bot.slack_gateway import SlackGateway
+
+    return start_scheduler(
+        uow_factory=runtime.uow_factory,
+        gateway=SlackGateway(runtime.client),
+        clock=runtime.clock,
+        instance_id=f"{socket.gethostname()}:{os.getpid()}"[:100],
+        sweep_seconds=runtime.settings.sweep_seconds,
+    )
 
 
 def _stop(signum: int, frame: object) -> None:
