@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, decision, voting
+from handlers import commands, decision, home, referral, reminders, voting
 
 
 def register_all(app: App) -> None:
@@ -12,3 +12,6 @@ def register_all(app: App) -> None:
     commands.register(app)
     voting.register(app)
     decision.register(app)
+    referral.register(app)
+    home.register(app)
+    reminders.register(app)

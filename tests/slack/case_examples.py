@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
-from bot.domain.boards import ReviewType, Role
+from bot.domain.boards import BoardKind, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.deadlines import DeadlineStatus
+from bot.domain.decisions import DecisionOutcome
 from bot.domain.protocols import Event
-from bot.services.views import CaseRef, DeadlineView
+from bot.domain.votes import VoteVisibility
+from bot.services.queries import CaseLine, CaseStatus, Dashboard
+from bot.services.views import BoardView, CaseRef, DeadlineView, DecisionView
+from handlers.referral import CRITERIA
 from messages.ids import ActionId
+from messages.render import mention
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
 
@@ -36,3 +42,40 @@ CASE_EXAMPLES = {
          "vote_summary": None},
     ],
 }
+
+BOARDS = (
+    BoardView("surrey-children", NASTY, BoardKind.CHILDREN, "C0CASEREV01",
+              VoteVisibility.HIDDEN_UNTIL_CLOSE, frozenset({Role.MEMBER})),
+    BoardView("stockport-adults", "Stockport", BoardKind.ADULTS, "C0ADULTS01",
+              VoteVisibility.COUNTS, frozenset({Role.MEMBER})),
+)
+LINE = CaseLine(CASE, DUE, 1)
+STATUS = CaseStatus(
+    case=CASE, board_name=NASTY, roles=frozenset({Role.MEMBER}),
+    key_dates={Event.REFERRAL: date(2026, 3, 2), Event.AWARE: date(2026, 2, 27)},
+    deadlines=(LATE, DUE), votes=None, my_vote="statutory_review", conflicted=False,
+    decision=DecisionView(DecisionOutcome.STATUTORY_REVIEW, ReviewType.SCR, None, NASTY,
+                          date(2026, 3, 20), "U0GRA00005", datetime(2026, 3, 20, 12, 0)),
+    conversions=(), information_requests=(),
+)
+
+CASE_EXAMPLES.update({
+    "referral_modal": [
+        {"boards": BOARDS, "review_types": list(ReviewType), "criteria": CRITERIA,
+         "metadata": '{"board": "surrey-children"}'},
+        {"boards": (), "review_types": [ReviewType.SCR], "criteria": CRITERIA, "metadata": "{}"},
+    ],
+    "referral_ack": [{"case": CASE, "deadlines": (DUE, LATE)}, {"case": CASE, "deadlines": ()}],
+    "bm_notice": [{"case": CASE, "referrer": mention("U0BEN00001")}],
+    "status": [
+        {"status": STATUS, "vote_summary": NASTY},
+        {"status": replace(STATUS, deadlines=(), decision=None, key_dates={}),
+         "vote_summary": None},
+    ],
+    "list": [{"lines": (LINE, LINE), "which": "overdue"}, {"lines": (), "which": "open"},
+             {"lines": (LINE,) * 60, "which": "mine"}],
+    "home": [
+        {"dashboard": Dashboard((LINE,), (LATE, DUE), (LINE,) * 40)},
+        {"dashboard": Dashboard((), (), ())},
+    ],
+})

@@ -1,0 +1,191 @@
+"""``/review refer`` and the App Home's "Refer a case": the referral modal and its submission.
+
+The modal is the only surface that asks for the subject's name, date of birth and address; they
+go to :func:`bot.services.cases.refer_case` and are never rendered again here. The channel's card,
+the referrer's DM and the business managers' DMs name the case by reference and pseudonym only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.domain.boards import ALTERNATIVES, STATUTORY_BY_KIND, ReviewType
+from bot.domain.errors import NotAllowed
+from bot.services.cases import ReferCase, refer_case
+from bot.services.queries import member_boards
+from handlers.cards import post_case_card
+from messages.ids import ActionId, BlockId, CallbackId
+from messages.render import mention, render_message, render_view
+
+if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
+    from handlers.commands import ReviewCommand
+
+CRITERIA = (
+    ("abuse_or_neglect", "Abuse or neglect is known or suspected"),
+    ("died", "The subject has died"),
+    ("serious_harm", "The subject has been seriously harmed"),
+    ("agencies", "There is concern about how agencies worked together"),
+)
+"""The referral criteria the referrer ticks. Source: SPEC.md §What a case review is."""
+
+
+def register(app: App) -> None:
+    """Listen for the App Home's "Refer a case" button and the referral modal's submission."""
+    app.action(ActionId.REFER_CASE)(handle_refer_button)
+    app.view(CallbackId.REFERRAL_MODAL)(handle_referral_submission)
+
+
+def handle_refer_command(
+    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+) -> None:
+    """Open the referral modal (``/review refer``)."""
+    client.views_open(trigger_id=cmd.trigger_id, view=referral_modal(deps, cmd.user_id))
+
+
+def handle_refer_button(ack, body: dict[str, Any], client: WebClient, context) -> None:
+    """Open the referral modal from the App Home."""
+    ack()
+    view = referral_modal(deps_of(context), body["user"]["id"])
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def referral_modal(deps: Deps, user: str) -> dict[str, Any]:
+    """Render the modal for the boards the person belongs to (a board select only for two+).
+
+    Raises:
+        NotAllowed: the person belongs to no board.
+    """
+    with deps.uow_factory() as uow:
+        boards = member_boards(user, uow=uow)
+    if not boards:
+        raise NotAllowed("Only members of a safeguarding board can refer a case.")
+    statutory = [t for b in boards for t in STATUTORY_BY_KIND[b.kind]]
+    types = list(dict.fromkeys([*statutory, *ALTERNATIVES]))
+    return render_view(
+        "referral_modal",
+        boards=boards if len(boards) > 1 else (),
+        review_types=types,
+        criteria=CRITERIA,
+        metadata=json.dumps({"board": boards[0].id}),
+    )
+
+
+def handle_referral_submission(
+    ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context
+) -> None:
+    """Refer the case; post its card; tell the referrer and the business managers."""
+    deps = deps_of(context)
+    form = ReferralForm.parse(view)
+    errors = form.errors(deps.clock.today())
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    user = body["user"]["id"]
+    with deps.uow_factory() as uow:
+        referred = refer_case(form.command(user, view["id"]), uow=uow, now=deps.clock.now())
+    ack()
+    if referred.replayed:
+        return
+    case = post_case_card(client, deps, referred.case)
+    send_dm(client, user, render_message("referral_ack", case=case, deadlines=referred.deadlines))
+    notice = render_message("bm_notice", case=case, referrer=mention(user))
+    for manager in referred.business_managers:
+        send_dm(client, manager, notice)
+
+
+def send_dm(client: WebClient, user: str, message: dict[str, Any]) -> None:
+    """Send a message to a person's DM with the bot."""
+    channel = client.conversations_open(users=user)["channel"]["id"]
+    client.chat_postMessage(channel=channel, **message)
+
+
+@dataclass(frozen=True)
+class ReferralForm:
+    """The referral modal's submitted values, before the use case sees them."""
+
+    board_id: str
+    review_type: str
+    pseudonym: str
+    subject_name: str
+    date_of_birth: date | None
+    address: str
+    agency: str
+    incident_on: date | None
+    aware_on: date | None
+    summary: str
+
+    @classmethod
+    def parse(cls, view: dict[str, Any]) -> ReferralForm:
+        """Read the submitted view's state (and its private metadata for the board)."""
+        values = view["state"]["values"]
+
+        def field(block: BlockId) -> dict[str, Any]:
+            return values.get(block, {}).get(ActionId.FIELD) or {}
+
+        def text(block: BlockId) -> str:
+            return (field(block).get("value") or "").strip()
+
+        def day(block: BlockId) -> date | None:
+            picked = field(block).get("selected_date")
+            return date.fromisoformat(picked) if picked else None
+
+        def option(block: BlockId) -> str:
+            return (field(block).get("selected_option") or {}).get("value") or ""
+
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        return cls(
+            board_id=option(BlockId.BOARD) or metadata.get("board", ""),
+            review_type=option(BlockId.REVIEW_TYPE),
+            pseudonym=text(BlockId.PSEUDONYM),
+            subject_name=text(BlockId.SUBJECT_NAME),
+            date_of_birth=day(BlockId.SUBJECT_DOB),
+            address=text(BlockId.SUBJECT_ADDRESS),
+            agency=text(BlockId.AGENCY),
+            incident_on=day(BlockId.INCIDENT_DATE),
+            aware_on=day(BlockId.AWARE_DATE),
+            summary=text(BlockId.SUMMARY),
+        )
+
+    def errors(self, today: date) -> dict[str, str]:
+        """Return a message per block whose value cannot be right (empty when all are fine)."""
+        errors: dict[str, str] = {}
+        if not self.pseudonym:
+            errors[BlockId.PSEUDONYM] = 'Please give a pseudonym such as "Child A".'
+        elif self.subject_name and self.pseudonym.lower() == self.subject_name.lower():
+            errors[BlockId.PSEUDONYM] = "The pseudonym must not be the subject's name."
+        if self.review_type not in set(ReviewType):
+            errors[BlockId.REVIEW_TYPE] = "Please choose a review type."
+        for block, value, label in (
+            (BlockId.AWARE_DATE, self.aware_on, "The date the board became aware"),
+            (BlockId.INCIDENT_DATE, self.incident_on, "The incident date"),
+            (BlockId.SUBJECT_DOB, self.date_of_birth, "The date of birth"),
+        ):
+            if value is not None and value > today:
+                errors[block] = f"{label} cannot be in the future."
+        if self.incident_on and self.aware_on and self.incident_on > self.aware_on:
+            errors.setdefault(BlockId.INCIDENT_DATE, "The incident must come before awareness.")
+        return {str(k): v for k, v in errors.items()}
+
+    def command(self, actor: str, view_id: str) -> ReferCase:
+        """Return the use case's command; the view id makes a redelivered submission refer once."""
+        return ReferCase(
+            board_id=self.board_id,
+            actor=actor,
+            review_type=ReviewType(self.review_type),
+            pseudonym=self.pseudonym,
+            subject_name=self.subject_name,
+            date_of_birth=self.date_of_birth,
+            address=self.address,
+            summary=self.summary,
+            referring_agency=self.agency,
+            incident_on=self.incident_on,
+            aware_on=self.aware_on,
+            idempotency_key=view_id,
+        )

@@ -1,0 +1,57 @@
+"""``/review status REF`` and ``/review list [open|overdue|mine]``: private answers, no details.
+
+Both answer only the person who asked (``respond``, ephemeral), and only about the boards they
+belong to: a case elsewhere is "not found", which the error handler says politely.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.domain.errors import InvalidInput
+from bot.services.queries import CaseFilter, case_status, list_cases
+from handlers.cards import summarise_votes
+from messages.render import render_message
+
+if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
+    from handlers.commands import ReviewCommand
+
+LIST_FILTERS = (CaseFilter.OPEN, CaseFilter.OVERDUE, CaseFilter.MINE)
+
+
+def handle_status_command(
+    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+) -> None:
+    """Answer with a case's state, key dates, open deadlines, votes and decision.
+
+    Raises:
+        InvalidInput: no reference was given.
+        NotFound: no such case on the person's boards.
+    """
+    if not cmd.args:
+        raise InvalidInput("Which case? For example `/review status SCR-2026-003`.")
+    with deps.uow_factory() as uow:
+        status = case_status(cmd.args[0], cmd.user_id, uow=uow, today=deps.clock.today())
+    votes = summarise_votes(status.votes) if status.votes else None
+    message = render_message("status", status=status, vote_summary=votes)
+    respond(**message, response_type="ephemeral")
+
+
+def handle_list_command(
+    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+) -> None:
+    """Answer with the person's boards' cases (open, overdue or mine), overdue first.
+
+    Raises:
+        InvalidInput: the filter is not one of open, overdue, mine.
+    """
+    word = cmd.args[0].lower() if cmd.args else CaseFilter.OPEN.value
+    if word not in LIST_FILTERS:
+        raise InvalidInput("I can list `open`, `overdue` or `mine`, e.g. `/review list overdue`.")
+    with deps.uow_factory() as uow:
+        lines = list_cases(cmd.user_id, uow=uow, today=deps.clock.today(), which=CaseFilter(word))
+    respond(**render_message("list", lines=lines, which=word), response_type="ephemeral")

@@ -1,0 +1,169 @@
+"""Referring a case through Slack: the modal, its field errors, the card and the DMs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from bot.domain.cases import CaseState
+from messages.ids import ActionId, BlockId, CallbackId
+from store.models import CaseRow, CaseSubjectRow
+from tests.fakes.signing import CHANNEL_ID, bolt_request, slash_command_body
+from tests.fakes.slack_api import dm_channel
+from tests.slack.interactions import BEN, TOM, body_of, click, opened_view, submit
+
+
+@pytest.fixture
+def app(make_bolt_app, uow_factory, clock, board):
+    return make_bolt_app(uow_factory=uow_factory, clock=clock)
+
+
+def command(app, slack_api, text: str, user: str):
+    body = slash_command_body(text=text, response_url=slack_api.response_url("review"),
+                              user_id=user)
+    return app.dispatch(bolt_request(body))
+
+
+def form(**overrides) -> dict:
+    """Field states for a valid referral, with any block's state replaced."""
+    values = {
+        BlockId.REVIEW_TYPE: {"selected_option": {"value": "rapid_review"}},
+        BlockId.PSEUDONYM: {"value": "Child B"},
+        BlockId.SUBJECT_NAME: {"value": "Zebedee Quillfeather"},
+        BlockId.SUBJECT_DOB: {"selected_date": "2019-05-04"},
+        BlockId.SUBJECT_ADDRESS: {"value": "17 Larkspur Mews"},
+        BlockId.AGENCY: {"value": "Surrey Police"},
+        BlockId.INCIDENT_DATE: {"selected_date": "2026-02-20"},
+        BlockId.AWARE_DATE: {"selected_date": "2026-02-27"},
+        BlockId.SUMMARY: {"value": "Injuries noticed at school."},
+        BlockId.CRITERIA: {"selected_options": [{"value": "serious_harm"}]},
+    }
+    values.update(overrides)
+    return {str(k): v for k, v in values.items() if v is not None}
+
+
+def refer(app, slack_api, user=TOM, **overrides):
+    command(app, slack_api, "refer", user)
+    return submit(app, opened_view(slack_api), form(**overrides), user)
+
+
+def cases(uow_factory) -> list[CaseRow]:
+    with uow_factory() as uow:
+        return list(uow.session.exec(select(CaseRow)))
+
+
+def test_refer_opens_the_referral_modal_without_a_board_select_for_a_one_board_member(
+    app, slack_api
+):
+    command(app, slack_api, "refer", TOM)
+    view = slack_api.last("views.open").args["view"]
+    assert view["callback_id"] == CallbackId.REFERRAL_MODAL
+    blocks = [b["block_id"] for b in view["blocks"]]
+    assert BlockId.BOARD not in blocks
+    assert blocks[:3] == [BlockId.REVIEW_TYPE, BlockId.PSEUDONYM, BlockId.SUBJECT_NAME]
+    types = [o["value"] for o in view["blocks"][0]["element"]["options"]]
+    assert types[:3] == ["scr", "rapid_review", "lcspr"] and "sar" not in types
+    assert json.loads(view["private_metadata"]) == {"board": "surrey-children"}
+
+
+def test_a_member_of_two_boards_chooses_the_board_first(app, slack_api):
+    command(app, slack_api, "refer", BEN)
+    board_block = slack_api.last("views.open").args["view"]["blocks"][0]
+    assert board_block["block_id"] == BlockId.BOARD
+    assert {o["value"] for o in board_block["element"]["options"]} == {
+        "surrey-children", "stockport-adults"
+    }
+
+
+def test_someone_on_no_board_is_refused_politely_instead_of_getting_a_modal(app, slack_api):
+    command(app, slack_api, "refer", "U0NOBODY01")
+    assert "views.open" not in slack_api.methods()
+    reply = slack_api.last("response_url").args
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("Only members of a safeguarding board can refer a case.")
+
+
+def test_submitting_the_referral_logs_the_case_and_posts_its_card_in_the_channel(
+    app, slack_api, uow_factory
+):
+    response = refer(app, slack_api)
+    assert body_of(response) == {}
+    [case] = cases(uow_factory)
+    assert (case.reference, case.pseudonym, case.state) == (
+        "RR-2026-001", "Child B", CaseState.REFERRED
+    )
+    card = slack_api.calls_to("chat.postMessage")[0]
+    assert card.args["channel"] == CHANNEL_ID
+    summary = card.args["blocks"][0]["text"]["text"]
+    assert summary == "*RR-2026-001* · Child B\nRapid Review · referred"
+    assert "working days left" in json.dumps(card.args["blocks"])
+    chair = card.args["blocks"][-1]
+    assert chair["block_id"] == BlockId.CHAIR_ACTIONS
+    assert chair["elements"][0]["action_id"] == ActionId.OPEN_VOTING
+    assert chair["elements"][0]["value"] == "RR-2026-001"
+    assert (case.card_channel, case.card_ts) == (CHANNEL_ID, card.response["ts"])
+    with uow_factory() as uow:
+        subject = uow.session.exec(select(CaseSubjectRow)).one()
+    assert (subject.name, subject.address) == ("Zebedee Quillfeather", "17 Larkspur Mews")
+
+
+def test_the_referrer_gets_the_reference_and_the_business_manager_is_told(app, slack_api):
+    refer(app, slack_api)
+    posts = {c.args["channel"]: c.args for c in slack_api.calls_to("chat.postMessage")}
+    assert posts[dm_channel(TOM)]["text"] == "Referred: RR-2026-001 (Child B), a Rapid Review."
+    assert posts[dm_channel(BEN)]["text"] == (
+        "New referral RR-2026-001 (Child B), a Rapid Review, from <@U0TOM00003>."
+    )
+    assert "<#C0CASEREV01>" in posts[dm_channel(BEN)]["blocks"][0]["text"]["text"]
+
+
+def test_a_redelivered_submission_refers_once_and_posts_one_card(app, slack_api, uow_factory):
+    command(app, slack_api, "refer", TOM)
+    opened = opened_view(slack_api)
+    submit(app, opened, form(), TOM)
+    submit(app, opened, form(), TOM)
+    assert len(cases(uow_factory)) == 1
+    assert len([c for c in slack_api.calls_to("chat.postMessage")
+                if c.args["channel"] == CHANNEL_ID]) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "block", "message"),
+    [
+        ({BlockId.AWARE_DATE: {"selected_date": "2026-03-03"}}, BlockId.AWARE_DATE,
+         "The date the board became aware cannot be in the future."),
+        ({BlockId.INCIDENT_DATE: {"selected_date": "2026-02-28"}}, BlockId.INCIDENT_DATE,
+         "The incident must come before awareness."),
+        ({BlockId.PSEUDONYM: {"value": "  "}}, BlockId.PSEUDONYM,
+         'Please give a pseudonym such as "Child A".'),
+        ({BlockId.PSEUDONYM: {"value": "zebedee quillfeather"}}, BlockId.PSEUDONYM,
+         "The pseudonym must not be the subject's name."),
+    ],
+    ids=["aware-in-future", "incident-after-aware", "empty-pseudonym", "pseudonym-is-name"],
+)
+def test_a_bad_field_is_shown_under_that_field_and_nothing_is_referred(
+    app, slack_api, uow_factory, overrides, block, message
+):
+    response = refer(app, slack_api, **overrides)
+    assert body_of(response) == {"response_action": "errors", "errors": {block: message}}
+    assert cases(uow_factory) == []
+    assert "chat.postMessage" not in slack_api.methods()
+
+
+def test_a_pseudonym_containing_the_name_is_refused_by_the_service_over_the_form(
+    app, slack_api, uow_factory
+):
+    response = refer(app, slack_api, **{BlockId.PSEUDONYM: {"value": "Child Zebedee"}})
+    answer = body_of(response)
+    assert answer["response_action"] == "push"
+    assert "must not contain the subject's name" in json.dumps(answer["view"])
+    assert cases(uow_factory) == []
+
+
+def test_the_app_home_button_opens_the_same_modal(app, slack_api):
+    click(app, slack_api, ActionId.REFER_CASE, "", TOM)
+    view = slack_api.last("views.open").args["view"]
+    assert view["callback_id"] == CallbackId.REFERRAL_MODAL
+    assert view["blocks"][0]["block_id"] == BlockId.REVIEW_TYPE
