@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, decision, home, referral, reminders, voting
+from handlers import commands, decision, home, referral, voting
 
 
 def register_all(app: App) -> None:
@@ -14,4 +14,3 @@ def register_all(app: App) -> None:
     decision.register(app)
     referral.register(app)
     home.register(app)
-    reminders.register(app)
