@@ -31,6 +31,7 @@ from bot.services.voting import (
     declare_conflict,
     open_voting,
 )
+from handlers import cards
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
 
@@ -165,13 +166,8 @@ def field_value(view: dict[str, Any], block_id: str) -> str | None:
 def refresh_card(client: WebClient, deps: Deps, case: CaseRef, counts: VoteCounts | None) -> None:
     """Redraw the case's one card, with the counts only when the board lets the channel see them.
 
-    Delegates to :mod:`handlers.cards`, which owns the card; a case without a posted card
-    (its referral predates the card) is left alone.
+    :mod:`handlers.cards` owns the card; a case without a posted card is left alone.
     """
-    if case.card_channel is None or case.card_ts is None:
-        return
-    from handlers import cards  # noqa: PLC0415 - see the note in the report
-
     cards.refresh_card(client, case, counts=counts, deps=deps)
 
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot.domain.cases import CaseState
 from bot.domain.votes import Recommendation
+from bot.services.cases import SetCaseCard, set_case_card
 from messages.ids import ActionId, BlockId, CallbackId
 from store.models import BallotRow, CaseRow, ConflictRow
 from tests.fakes.signing import CHANNEL_ID
@@ -248,3 +249,24 @@ def test_a_vote_after_voting_closes_is_refused(app, slack_api, voting, uow_facto
     click(app, slack_api, ActionId.VOTE_NFA, voting, TOM)
     assert ephemeral(slack_api) == "Voting on this case is not open."
     assert len(ballots(uow_factory)) == 3
+
+
+def test_a_vote_redraws_the_card_with_turnout_only_until_voting_closes(
+    app, slack_api, voting, uow_factory, clock
+):
+    with uow_factory() as uow:
+        set_case_card(
+            SetCaseCard("surrey-children", voting, CHANNEL_ID, "1767000000.000100"),
+            uow=uow, now=clock.now(),
+        )
+    vote(app, slack_api, voting, TOM, ActionId.VOTE_NFA, "Handled by one agency.")
+    card = slack_api.last("chat.update")
+    assert (card.args["channel"], card.args["ts"]) == (CHANNEL_ID, "1767000000.000100")
+    card_text = json.dumps(card.args)
+    assert "1 of 4 voted; the counts are shown when voting closes." in card_text
+    assert "No further action 1" not in card_text and "Tom" not in card_text
+    for user in (BEN, PRIYA):
+        vote(app, slack_api, voting, user)
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+    closed_card = json.dumps(slack_api.last("chat.update").args)
+    assert "Statutory review 2, No further action 1 (3 of 4 voted)." in closed_card
