@@ -195,3 +195,38 @@ def test_a_decision_before_voting_closes_is_refused(app, slack_api, ref, uow_fac
     pushed = body_of(submit(app, opened_view(slack_api), decision_values(), GRACE))
     assert pushed["response_action"] == "push"
     assert decisions(uow_factory) == []
+
+
+def test_a_case_from_referral_to_decision_with_a_conflict_and_a_changed_vote(
+    app, slack_api, ref, uow_factory
+):
+    def vote(user, action, rationale):
+        click(app, slack_api, action, ref, user)
+        submit(app, opened_view(slack_api), {BlockId.RATIONALE: {"value": rationale}}, user)
+
+    click(app, slack_api, ActionId.OPEN_VOTING, ref, PRIYA)
+    vote(TOM, ActionId.VOTE_STATUTORY, "Criteria met.")
+    click(app, slack_api, ActionId.DECLARE_CONFLICT, ref, TOM)
+    submit(app, opened_view(slack_api), {BlockId.CONFLICT_REASON: {"value": "Related."}}, TOM)
+    vote(BEN, ActionId.VOTE_MORE_INFO, "Waiting for health chronology.")
+    vote(BEN, ActionId.VOTE_STATUTORY, "Chronology in: criteria met.")
+    vote(PRIYA, ActionId.VOTE_STATUTORY, "Serious harm.")
+    vote(ANA, ActionId.VOTE_NFA, "Single-agency learning.")
+    vote(GRACE, ActionId.VOTE_NFA, "Not a voter.")  # refused: no modal, so no new ballot
+    click(app, slack_api, ActionId.CLOSE_VOTING, ref, PRIYA)
+    dm = slack_api.calls_to("chat.postMessage")[0]
+    assert dm.args["channel"] == dm_channel(GRACE)
+    assert "Tom Hughes: " not in dm.args["text"] and "Ben Okafor: Statutory review" in dm.args[
+        "text"
+    ]
+    assert "Ana Kowalski: No further action (dissent)" in dm.args["text"]
+
+    click(app, slack_api, ActionId.RECORD_DECISION, ref, GRACE)
+    submit(app, opened_view(slack_api), decision_values(), GRACE)
+    [decision] = decisions(uow_factory)
+    assert (decision.outcome, decision.decided_by) == (DecisionOutcome.STATUTORY_REVIEW, GRACE)
+    with uow_factory() as uow:
+        rows = uow.session.exec(select(DeadlineRow).where(DeadlineRow.event == Event.DECISION))
+        due = {d.rule_id: (d.event_date, d.due_on) for d in rows}
+    assert due["national-bodies-informed"] == (date(2026, 3, 2), date(2026, 3, 9))
+    assert SUBJECT not in json.dumps([c.args for c in slack_api.calls])
