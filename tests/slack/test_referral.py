@@ -167,3 +167,23 @@ def test_the_app_home_button_opens_the_same_modal(app, slack_api):
     view = slack_api.last("views.open").args["view"]
     assert view["callback_id"] == CallbackId.REFERRAL_MODAL
     assert view["blocks"][0]["block_id"] == BlockId.REVIEW_TYPE
+
+
+def test_a_board_that_opens_voting_on_referral_gets_a_card_with_the_vote_buttons(
+    app, slack_api, uow_factory
+):
+    refer(app, slack_api, user=BEN, **{
+        BlockId.BOARD: {"selected_option": {"value": "stockport-adults"}},
+        BlockId.REVIEW_TYPE: {"selected_option": {"value": "sar"}},
+    })
+    [case] = cases(uow_factory)
+    assert (case.board_id, case.state) == ("stockport-adults", CaseState.VOTING)
+    card = slack_api.calls_to("chat.postMessage")[0].args
+    assert card["channel"] == "C0SARGRP02"
+    votes = next(b for b in card["blocks"] if b.get("block_id") == BlockId.VOTE_ACTIONS)
+    assert [e["action_id"] for e in votes["elements"]] == [
+        ActionId.VOTE_STATUTORY, ActionId.VOTE_ALTERNATIVE, ActionId.VOTE_NFA,
+        ActionId.VOTE_MORE_INFO, ActionId.DECLARE_CONFLICT,
+    ]
+    assert {e["value"] for e in votes["elements"]} == {case.reference}
+    assert card["blocks"][-1]["elements"][0]["action_id"] == ActionId.CLOSE_VOTING
