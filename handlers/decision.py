@@ -83,9 +83,10 @@ def open_decision_modal(
 def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
     """Record the decision; tell the channel and the business managers; redraw the card."""
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
-    decided_on = date.fromisoformat(field_value(view, BlockId.DECISION_DATE) or "")
-    if decided_on > deps.clock.today():
-        error = "The decision date cannot be in the future."
+    picked = field_value(view, BlockId.DECISION_DATE)
+    decided_on = date.fromisoformat(picked) if picked else None
+    if decided_on is None or decided_on > deps.clock.today():
+        error = "Please pick the decision date: today or earlier."
         ack(response_action="errors", errors={BlockId.DECISION_DATE: error})
         return
     review_type = field_value(view, BlockId.DECISION_REVIEW_TYPE)

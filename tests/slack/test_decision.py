@@ -142,7 +142,18 @@ def test_a_decision_date_in_the_future_is_a_field_error_and_records_nothing(
     response = submit(app, opened_view(slack_api), decision_values("2026-03-03"), GRACE)
     assert body_of(response) == {
         "response_action": "errors",
-        "errors": {"decision_date": "The decision date cannot be in the future."},
+        "errors": {"decision_date": "Please pick the decision date: today or earlier."},
+    }
+    assert decisions(uow_factory) == []
+
+
+def test_a_decision_without_a_date_is_a_field_error(app, slack_api, closed, uow_factory):
+    click(app, slack_api, ActionId.RECORD_DECISION, closed, GRACE)
+    values = decision_values()
+    values[BlockId.DECISION_DATE] = {"type": "datepicker", "selected_date": None}
+    response = submit(app, opened_view(slack_api), values, GRACE)
+    assert body_of(response)["errors"] == {
+        "decision_date": "Please pick the decision date: today or earlier."
     }
     assert decisions(uow_factory) == []
 
