@@ -100,3 +100,10 @@ def test_list_with_an_unknown_filter_names_the_ones_it_knows(app, slack_api, ref
 
 def test_a_person_on_no_board_sees_an_empty_list(app, slack_api, ref):
     assert ask(app, slack_api, "list", user="U0NOBODY01")["text"] == "Open cases: none."
+
+
+def test_list_mine_shows_the_cases_a_person_referred_and_not_the_others(app, slack_api, ref):
+    assert ask(app, slack_api, "list mine", user="U0BEN00001")["text"] == (
+        f"Your cases: {ref} (Child A)."
+    )
+    assert ask(app, slack_api, "list mine")["text"].endswith("none.")
