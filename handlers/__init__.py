@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, decision, home, referral, voting
+from handlers import commands, decision, home, referral, reminders, voting
 
 
 def register_all(app: App) -> None:
@@ -14,3 +14,4 @@ def register_all(app: App) -> None:
     decision.register(app)
     referral.register(app)
     home.register(app)
+    reminders.register(app)

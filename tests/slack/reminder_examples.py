@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.boards import Role
+from bot.domain.deadlines import DeadlineStatus
+from bot.domain.protocols import Event
 from bot.jobs import DigestLine, ReminderView
+from bot.services.views import DeadlineView
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
 
@@ -13,7 +17,27 @@ _LINES = [
     DigestLine("SCR-2026-002", NASTY, NASTY, date(2026, 2, 27), -1),
 ]
 
+_DEADLINE = DeadlineView(
+    id=7,
+    reference="SCR-2026-001",
+    pseudonym=NASTY,
+    rule_id="rapid-review",
+    label=NASTY,
+    event=Event.REFERRAL,
+    event_date=date(2026, 3, 2),
+    due_on=date(2026, 3, 9),
+    original_due_on=date(2026, 3, 9),
+    owner_role=Role.BUSINESS_MANAGER,
+    status=DeadlineStatus.OPEN,
+    reason=None,
+    source="test",
+    reminders=(5, 2, 1, 0),
+    working_days_left=5,
+    overdue=False,
+)
+
 REMINDER_EXAMPLES = {
+    "extend_modal": [{"deadline": _DEADLINE, "metadata": '{"deadline": 7, "due": "2026-03-09"}'}],
     "reminder_dm": [
         {
             "r": ReminderView(

@@ -99,11 +99,14 @@ def test_help_lists_every_review_subcommand_with_its_usage():
         "*`/review list [open|overdue|mine]`*",
         "*`/review decide REF`*",
         "*`/review extend REF`*",
+        "*`/review pause REF reason`*",
+        "*`/review resume REF reason`*",
         "*`/review help`*",
     ]
     assert render_text("help", command="/review", unknown=None) == (
         "/review commands: /review refer, /review status REF, /review list [open|overdue|mine], "
-        "/review decide REF, /review extend REF, /review help."
+        "/review decide REF, /review extend REF, /review pause REF reason, "
+        "/review resume REF reason, /review help."
     )
 
 
