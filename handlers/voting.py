@@ -2,8 +2,9 @@
 
 A vote button opens the rationale modal; its submission becomes :class:`CastVote`, keyed by the
 view's id so a redelivered submission votes once. The chair's "Close voting" sends the
-recommendation, by name, to each decision-maker privately and the outcome (reference and
-pseudonym only) to the channel. The buttons carry the case reference as their ``value``.
+recommendation, by name, to each decision-maker and sub-group chair privately and the outcome
+(reference and pseudonym only) to the channel. The buttons carry the case reference as their
+``value``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from bot.domain.boards import ALTERNATIVES, ReviewType
+from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.votes import Recommendation, can_vote
 from bot.services.queries import CaseStatus, case_status
-from bot.services.views import CaseRef, VoteCounts
+from bot.services.views import CaseRef, RecommendationView, VoteCounts
 from bot.services.voting import (
     RATIONALE_LIMIT,
     CastVote,
@@ -145,12 +146,26 @@ def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any]
             CloseVoting(action["value"], body["user"]["id"]), uow=uow, now=deps.clock.now()
         )
     rec = closed.recommendation
-    for user in rec.decision_makers:
+    for user, can_decide in recommendation_recipients(deps, rec):
         dm = client.conversations_open(users=user)["channel"]["id"]
-        client.chat_postMessage(channel=dm, **render_message("recommendation_dm", rec=rec))
+        message = render_message("recommendation_dm", rec=rec, can_decide=can_decide)
+        client.chat_postMessage(channel=dm, **message)
     notice = render_message("voting_closed", case=rec.case, counts=rec.counts)
     client.chat_postMessage(channel=rec.case.board_channel, **notice)
     refresh_card(client, deps, rec.case, rec.counts)
+
+
+def recommendation_recipients(deps: Deps, rec: RecommendationView) -> list[tuple[str, bool]]:
+    """Who gets the recommendation by name: each decision-maker, then each sub-group chair.
+
+    Returns ``(slack_id, can_decide)`` pairs, one per person: a chair who is not also a
+    decision-maker gets the DM without the "Record decision" button.
+    """
+    with deps.uow_factory() as uow:
+        chairs = [m.slack_id for m in uow.members.with_role(rec.case.board_id, Role.CHAIR)]
+    recipients = [(user, True) for user in rec.decision_makers]
+    recipients += [(user, False) for user in chairs if user not in rec.decision_makers]
+    return recipients
 
 
 # -- shared with handlers.decision -------------------------------------------------------------

@@ -201,7 +201,7 @@ def test_closing_sends_the_decision_maker_every_vote_by_name_and_the_channel_onl
     assert [(b.version, b.recommendation) for b in ballots(uow_factory)][:2] == [
         (1, Recommendation.NO_FURTHER_ACTION), (2, Recommendation.STATUTORY_REVIEW)
     ]
-    assert slack_api.last("conversations.open").args["users"] == GRACE
+    assert [c.args["users"] for c in slack_api.calls_to("conversations.open")] == [GRACE, PRIYA]
     dm = slack_api.calls_to("chat.postMessage")[0]
     assert dm.args["channel"] == dm_channel(GRACE)
     texts = [b["text"]["text"] for b in dm.args["blocks"] if b["type"] == "section"]
@@ -217,7 +217,7 @@ def test_closing_sends_the_decision_maker_every_vote_by_name_and_the_channel_onl
     assert texts[4] == "*Conflicts declared:* Tom Hughes"
     assert dm.args["blocks"][-1]["elements"][0]["action_id"] == ActionId.RECORD_DECISION
     assert dm.args["blocks"][-1]["elements"][0]["value"] == voting
-    notice = slack_api.calls_to("chat.postMessage")[1]
+    notice = slack_api.calls_to("chat.postMessage")[2]
     assert notice.args["channel"] == CHANNEL_ID
     assert notice.args["text"] == (
         f"Voting on {voting} (Child A) has closed: Statutory review, 3 of 3 voted."
@@ -225,6 +225,38 @@ def test_closing_sends_the_decision_maker_every_vote_by_name_and_the_channel_onl
     channel_text = json.dumps(notice.args)
     assert "Ana" not in channel_text and "Okafor" not in channel_text
     assert SUBJECT not in json.dumps([c.args for c in slack_api.calls])
+
+
+def test_the_chair_gets_the_same_recommendation_by_name_without_the_record_decision_button(
+    app, slack_api, voting
+):
+    vote(app, slack_api, voting, BEN, rationale="Criteria met.")
+    vote(app, slack_api, voting, PRIYA, rationale="Serious harm.")
+    vote(app, slack_api, voting, ANA, ActionId.VOTE_NFA, "Already learned from.")
+    slack_api.reset()
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+
+    to_grace, to_priya, notice = slack_api.calls_to("chat.postMessage")
+    assert (to_grace.args["channel"], to_priya.args["channel"], notice.args["channel"]) == (
+        dm_channel(GRACE), dm_channel(PRIYA), CHANNEL_ID
+    )
+    assert to_priya.args["text"] == to_grace.args["text"] == (
+        f"Recommendation on {voting} (Child A): Statutory review, 3 of 4 voted.\n"
+        "Ben Okafor: Statutory review\nPriya Raman: Statutory review\n"
+        "Ana Kowalski: No further action (dissent)"
+    )
+    chair_texts = [b["text"]["text"] for b in to_priya.args["blocks"] if b["type"] == "section"]
+    assert chair_texts == [
+        f"*{voting}* (Child A). Statutory review by a majority: 3 of 4 eligible members voted.",
+        "*Ben Okafor* (Surrey County Council): Statutory review\nCriteria met.",
+        "*Priya Raman* (Surrey Police): Statutory review\nSerious harm.",
+        "*Ana Kowalski* (Surrey County Council Children's Services): No further action "
+        "(dissent)\nAlready learned from.",
+    ]
+    assert [b["type"] for b in to_priya.args["blocks"]][-1] == "context"
+    assert ActionId.RECORD_DECISION not in json.dumps(to_priya.args)
+    assert to_grace.args["blocks"][-1]["elements"][0]["action_id"] == ActionId.RECORD_DECISION
+    assert to_grace.args["blocks"][:-1] == to_priya.args["blocks"][:-1]
 
 
 def test_closing_without_quorum_is_refused_and_the_vote_stays_open(

@@ -63,8 +63,10 @@ VOTING_EXAMPLES = {
     ],
     "conflict_modal": [{"case": CASE, "metadata": METADATA}],
     "recommendation_dm": [
-        {"rec": REC},
-        {"rec": RecommendationView(CASE, 1, COUNTS, BALLOTS * 30, (), (), (), ())},
+        {"rec": REC, "can_decide": True},
+        {"rec": REC, "can_decide": False},
+        {"rec": RecommendationView(CASE, 1, COUNTS, BALLOTS * 30, (), (), (), ()),
+         "can_decide": True},
     ],
     "voting_closed": [{"case": CASE, "counts": LED}, {"case": CASE, "counts": COUNTS}],
     "decision_modal": [
