@@ -32,6 +32,7 @@ from bot.domain.boards import Role
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.deadlines import RUNNING, working_days_left
 from bot.domain.reminders import (
+    DEFAULT_ESCALATE_AFTER,
     DEFAULT_SENDING_HOURS,
     ReminderDue,
     SendingHours,
@@ -45,7 +46,7 @@ from bot.domain.reminders import (
 from bot.services.common import board_calendar, board_config
 from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
 from messages.render import render_message
-from store.models import BoardDispatchRow, BoardRow, CaseRow, DeadlineRow
+from store.models import BoardRow, CaseRow, DeadlineRow
 from store.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -324,7 +325,7 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_
                 uow.commit()
                 continue
             board = _board(board_row)
-            escalate = row is not None and row.lead < -3
+            escalate = row is not None and row.lead < -DEFAULT_ESCALATE_AFTER
             recipients = _recipients(uow, board.id, deadline.owner_role, escalate)
             view = _view(deadline, case, board, today)
             uow.commit()
@@ -404,7 +405,7 @@ def daily_digest(
     )
     outcome = gateway.post_message(board.channel, message["text"], message["blocks"])
     with uow_factory() as uow:
-        claimed = uow.session.get(BoardDispatchRow, claim_id)
+        claimed = uow.dispatches.get_board(claim_id)
         if claimed is not None:
             if isinstance(outcome, RetryLater):
                 uow.dispatches.release_board(claimed)

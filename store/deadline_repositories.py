@@ -175,6 +175,10 @@ class DispatchRepository(Repository):
         self.session.expire_all()
         return won
 
+    def get_board(self, dispatch_id: int) -> BoardDispatchRow | None:
+        """Return a board's claimed send."""
+        return self.session.get(BoardDispatchRow, dispatch_id)
+
     def release_board(self, dispatch: BoardDispatchRow) -> None:
         """Give up a board claim that could not be sent, so a later sweep claims it again."""
         self.session.delete(dispatch)

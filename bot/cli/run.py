@@ -79,7 +79,7 @@ def _start_jobs(runtime: Any) -> Any:
 
     return start_scheduler(
         uow_factory=runtime.uow_factory,
-        gateway=SlackGateway(runtime.client),
+        gateway=SlackGateway(runtime.client, max_wait=2.0),
         clock=runtime.clock,
         instance_id=f"{socket.gethostname()}:{os.getpid()}"[:100],
         sweep_seconds=runtime.settings.sweep_seconds,
