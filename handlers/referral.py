@@ -91,8 +91,8 @@ def handle_referral_submission(
     with deps.uow_factory() as uow:
         referred = refer_case(form.command(user, view["id"]), uow=uow, now=deps.clock.now())
     ack()
-    if referred.replayed:
-        return
+    if referred.replayed and referred.case.card_ts is not None:
+        return  # a redelivered submission whose referral was already announced
     case = post_case_card(client, deps, referred.case)
     send_dm(client, user, render_message("referral_ack", case=case, deadlines=referred.deadlines))
     notice = render_message("bm_notice", case=case, referrer=mention(user))
