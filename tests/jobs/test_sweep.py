@@ -123,3 +123,61 @@ def test_an_extended_deadline_is_reminded_again_at_the_same_lead_for_its_new_dat
     assert [r.slot_key for r in dispatches()] == ["lead:5:2026-03-09", "lead:5:2026-03-16"]
     assert [r.lead for r in dispatches()] == [5, 5]
     assert "Mon 16 Mar 2026" in posted(slack_api)[1]["text"]
+
+
+def test_a_reminder_claimed_by_a_sweeper_that_died_is_sent_once_after_the_lease(
+    make_case, run_sweep, slack_api, dispatches, uow_factory, clock
+):
+    from bot.jobs import LEASE
+
+    _, deadline_id = make_case(date(2026, 3, 9))
+    with uow_factory() as uow:  # claimed, then the process died before sending
+        uow.dispatches.claim(
+            deadline_id, "lead:5:2026-03-09", lead=5, now=clock.now(), retry_at=clock.now() + LEASE
+        )
+        uow.commit()
+
+    during_lease = run_sweep()
+    clock.advance(LEASE + timedelta(minutes=1))
+    after_lease = run_sweep()
+
+    assert (during_lease.sent, after_lease.retried, after_lease.sent) == (0, 1, 1)
+    assert len(posted(slack_api)) == 1
+    [row] = dispatches()
+    assert row.sent_at is not None
+
+
+def test_a_reminder_slack_refuses_for_good_is_recorded_and_not_retried(
+    make_case, run_sweep, slack_api, dispatches, clock
+):
+    make_case(date(2026, 3, 9))
+    slack_api.fail_next("conversations.open", error="user_not_found")
+
+    failed = run_sweep()
+    clock.advance(timedelta(hours=1))
+    later = run_sweep()
+
+    assert (failed.failed, later.retried, later.sent) == (1, 0, 0)
+    assert posted(slack_api) == []
+    [row] = dispatches()
+    assert row.sent_at is None and row.next_attempt_at is None
+    assert row.last_error == "user_not_found"
+
+
+def test_a_deadline_overdue_past_the_escalation_point_is_sent_to_the_owner_and_the_chair(
+    make_case, run_sweep, slack_api, dispatches, at
+):
+    from tests.jobs.conftest import PRIYA
+
+    at(2026, 2, 23, 10)
+    reference, _ = make_case(date(2026, 2, 24))
+    at(2026, 3, 2, 10)  # four working days overdue
+
+    result = run_sweep()
+
+    assert result.sent == 1
+    messages = posted(slack_api)
+    assert sorted(m["channel"] for m in messages) == sorted([dm_channel(BEN), dm_channel(PRIYA)])
+    assert all("Overdue, escalated" in m["text"] and reference in m["text"] for m in messages)
+    assert all("4 working days overdue" in m["text"] for m in messages)
+    assert [r.slot_key for r in dispatches()] == ["overdue:2026-03-02"]
