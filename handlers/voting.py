@@ -73,14 +73,20 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
         case=status.case,
         recommendation=recommendation,
         alternatives=alternatives,
-        metadata=_metadata(status.case, recommendation=recommendation),
+        metadata=_metadata(
+            status.case, recommendation=recommendation, channel=_channel_of(body)
+        ),
         limit=RATIONALE_LIMIT,
     )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
-    """Record the vote (or a change of vote) and refresh the card."""
+    """Record the vote (or a change of vote), confirm it to the voter and refresh the card.
+
+    The confirmation is ephemeral in the channel of the card the button was on (carried in the
+    modal's metadata: a view submission names no channel); a redelivery confirms nothing again.
+    """
     rationale = field_value(view, BlockId.RATIONALE) or ""
     if not rationale.strip() or len(rationale) > RATIONALE_LIMIT:
         message = f"Please give your rationale, in at most {RATIONALE_LIMIT:,} characters."
@@ -100,6 +106,14 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
     with deps.uow_factory() as uow:
         outcome = cast_vote(cmd, uow=uow, now=deps.clock.now())
     ack()
+    if meta.get("channel") and not outcome.replayed:
+        confirmation = render_message(
+            "vote_recorded",
+            case=outcome.case,
+            recommendation=outcome.recommendation,
+            alternative_type=outcome.alternative_type,
+        )
+        client.chat_postEphemeral(channel=meta["channel"], user=cmd.actor, **confirmation)
     refresh_card(client, deps, outcome.case, outcome.counts)
 
 
@@ -189,6 +203,11 @@ def refresh_card(client: WebClient, deps: Deps, case: CaseRef, counts: VoteCount
 def _status(deps: Deps, reference: str, user: str) -> CaseStatus:
     with deps.uow_factory() as uow:
         return case_status(reference.strip(), user, uow=uow, today=deps.clock.today())
+
+
+def _channel_of(body: dict[str, Any]) -> str | None:
+    """Return the channel a button was clicked in (None on the App Home)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
 
 
 def _metadata(case: CaseRef, **extra: Any) -> str:

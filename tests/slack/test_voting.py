@@ -73,7 +73,10 @@ def test_a_vote_button_opens_the_rationale_modal_carrying_the_case_reference(
     view = slack_api.last("views.open").args["view"]
     assert view["callback_id"] == CallbackId.VOTE_MODAL
     assert json.loads(view["private_metadata"]) == {
-        "case": voting, "board": "surrey-children", "recommendation": "no_further_action"
+        "case": voting,
+        "board": "surrey-children",
+        "recommendation": "no_further_action",
+        "channel": CHANNEL_ID,
     }
     assert [b["block_id"] for b in view["blocks"]] == [BlockId.CASE_SUMMARY, BlockId.RATIONALE]
     assert view["blocks"][0]["text"]["text"] == f"*{voting}* (Child A): No further action"
@@ -101,6 +104,32 @@ def test_a_submitted_vote_is_recorded_by_name_with_its_rationale(
     assert ballot.idempotency_key == opened_view(slack_api)["id"]
 
 
+def test_a_recorded_vote_is_confirmed_to_the_voter_privately_in_the_cards_channel(
+    app, slack_api, voting
+):
+    vote(app, slack_api, voting, TOM, ActionId.VOTE_NFA, f"Handled by one agency. {SUBJECT}")
+    confirmation = slack_api.last("chat.postEphemeral").args
+    assert (confirmation["channel"], confirmation["user"]) == (CHANNEL_ID, TOM)
+    assert confirmation["text"] == (
+        f"Your recommendation on {voting} (Child A) is recorded: No further action. "
+        "You can change it until voting closes."
+    )
+    assert confirmation["blocks"][0]["text"]["text"] == (
+        f":white_check_mark: Your recommendation on *{voting}* (Child A) is recorded: "
+        "No further action. You can change it until voting closes."
+    )
+    assert "Handled" not in json.dumps(confirmation) and SUBJECT not in json.dumps(confirmation)
+
+
+def test_an_alternative_review_vote_confirmation_names_the_alternative(app, slack_api, voting):
+    vote(app, slack_api, voting, ANA, ActionId.VOTE_ALTERNATIVE, "Learning first.",
+         "learning_review")
+    assert slack_api.last("chat.postEphemeral").args["text"] == (
+        f"Your recommendation on {voting} (Child A) is recorded: Alternative review "
+        "(Learning review). You can change it until voting closes."
+    )
+
+
 def test_the_same_submission_delivered_twice_records_one_ballot(
     app, slack_api, voting, uow_factory
 ):
@@ -109,6 +138,7 @@ def test_the_same_submission_delivered_twice_records_one_ballot(
     again = submit(app, opened_view(slack_api), values, TOM)
     assert again.status == 200 and body_of(again) == {}
     assert len(ballots(uow_factory)) == 1
+    assert len(slack_api.calls_to("chat.postEphemeral")) == 1  # confirmed once
 
 
 def test_an_empty_rationale_is_a_field_error_and_records_nothing(

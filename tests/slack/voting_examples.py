@@ -61,6 +61,16 @@ VOTING_EXAMPLES = {
          Recommendation.ALTERNATIVE_REVIEW else (), "metadata": METADATA, "limit": 3000}
         for r in Recommendation
     ],
+    "vote_recorded": [
+        {"case": CASE, "recommendation": r, "alternative_type": None} for r in Recommendation
+    ]
+    + [
+        {
+            "case": CASE,
+            "recommendation": Recommendation.ALTERNATIVE_REVIEW,
+            "alternative_type": ReviewType.LEARNING_REVIEW,
+        }
+    ],
     "conflict_modal": [{"case": CASE, "metadata": METADATA}],
     "recommendation_dm": [
         {"rec": REC, "can_decide": True},
