@@ -125,3 +125,17 @@ def test_pause_and_resume_need_a_reason_change_the_deadlines_and_are_audited(
     assert any(d.status.is_running for d in deadlines(uow_factory))
     assert "Resumed" in slack_api.calls_to("response_url")[-1].args["text"]
     assert len(audited(uow_factory, "deadlines_resumed")) == 1
+
+
+def test_open_case_shows_the_case_status_with_a_paused_deadline_and_its_reason(
+    app, slack_api, ref, uow_factory
+):
+    command(app, slack_api, f"pause {ref} criminal proceedings")
+
+    click(app, slack_api, ActionId.OPEN_CASE, ref, BEN)
+
+    answer = slack_api.calls_to("response_url")[-1].args
+    shown = str(answer)
+    assert ref in shown and "Child A" in shown
+    assert "paused" in shown.lower()
+    assert SUBJECT not in shown
