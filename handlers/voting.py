@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
+from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
 from bot.services.queries import CaseStatus, case_status
 from bot.services.views import CaseRef, RecommendationView, VoteCounts
@@ -53,6 +54,7 @@ def register(app: App) -> None:
     app.view(CallbackId.CONFLICT_MODAL)(handle_conflict_submission)
     app.action(ActionId.OPEN_VOTING)(handle_open_voting_button)
     app.action(ActionId.CLOSE_VOTING)(handle_close_voting_button)
+    app.action(ActionId.CLOSE_VOTING_WITHOUT_QUORUM)(handle_close_without_quorum_button)
 
 
 def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client, context) -> None:
@@ -152,13 +154,40 @@ def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any],
 
 
 def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
-    """Close the vote; the decision-makers get the recommendation by name, the channel the count."""
+    """Close the vote; the decision-makers get the recommendation by name, the channel the count.
+
+    Refused for lack of quorum, the chair is told privately with a "Close without quorum"
+    button (behind a confirm dialog); any other refusal goes to the error handler.
+    """
+    ack()
+    deps, user = deps_of(context), body["user"]["id"]
+    try:
+        _close(client, deps, CloseVoting(action["value"], user))
+    except NotAllowed as refusal:
+        status = _status(deps, action["value"], user)
+        if Role.CHAIR not in status.roles or status.case.state is not CaseState.VOTING:
+            raise
+        offer = render_message("vote_quorum_not_met", case=status.case, message=str(refusal))
+        channel = _channel_of(body)
+        if channel is None:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+            client.chat_postMessage(channel=channel, **offer)
+        else:
+            client.chat_postEphemeral(channel=channel, user=user, **offer)
+
+
+def handle_close_without_quorum_button(
+    ack, body: dict[str, Any], action: dict[str, Any], client, context
+):
+    """Close the vote although the quorum is not met (the chair confirmed it); audited."""
     ack()
     deps = deps_of(context)
+    _close(client, deps, CloseVoting(action["value"], body["user"]["id"], without_quorum=True))
+
+
+def _close(client: WebClient, deps: Deps, cmd: CloseVoting) -> None:
     with deps.uow_factory() as uow:
-        closed = close_voting(
-            CloseVoting(action["value"], body["user"]["id"]), uow=uow, now=deps.clock.now()
-        )
+        closed = close_voting(cmd, uow=uow, now=deps.clock.now())
     rec = closed.recommendation
     for user, can_decide in recommendation_recipients(deps, rec):
         dm = client.conversations_open(users=user)["channel"]["id"]

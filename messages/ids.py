@@ -47,6 +47,7 @@ class ActionId(StrEnum):
     # case card: the sub-group chair's and the decision-maker's buttons
     OPEN_VOTING = "open_voting"
     CLOSE_VOTING = "close_voting"
+    CLOSE_VOTING_WITHOUT_QUORUM = "close_voting_without_quorum"
     RECORD_DECISION = "record_decision"
     # reminders (DMs and the digest)
     MARK_DONE = "mark_done"

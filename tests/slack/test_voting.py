@@ -11,7 +11,7 @@ from bot.domain.cases import CaseState
 from bot.domain.votes import Recommendation
 from bot.services.cases import SetCaseCard, set_case_card
 from messages.ids import ActionId, BlockId, CallbackId
-from store.models import BallotRow, CaseRow, ConflictRow
+from store.models import AuditEventRow, BallotRow, CaseRow, ConflictRow
 from tests.fakes.signing import CHANNEL_ID
 from tests.fakes.slack_api import dm_channel
 from tests.slack.interactions import (
@@ -296,6 +296,70 @@ def test_closing_without_quorum_is_refused_and_the_vote_stays_open(
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
     assert ephemeral(slack_api).startswith("The quorum (majority) is not met: 1 of 4")
     assert "conversations.open" not in slack_api.methods()
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is CaseState.VOTING
+
+
+def test_the_quorum_refusal_offers_the_chair_a_confirmed_close_without_quorum_button(
+    app, slack_api, voting
+):
+    vote(app, slack_api, voting, BEN)
+    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+    refusal = slack_api.last("chat.postEphemeral").args
+    assert (refusal["channel"], refusal["user"]) == (CHANNEL_ID, PRIYA)
+    message = (
+        f"The quorum (majority) is not met: 1 of 4 eligible members have voted on {voting}. "
+        "Close it anyway if you must."
+    )
+    assert refusal["text"] == message
+    assert refusal["blocks"][0]["text"]["text"] == f":warning: {message}"
+    [button] = refusal["blocks"][1]["elements"]
+    assert (button["action_id"], button["value"], button["text"]["text"]) == (
+        ActionId.CLOSE_VOTING_WITHOUT_QUORUM, voting, "Close without quorum"
+    )
+    assert button["confirm"]["text"]["text"].startswith(
+        f"Voting on *{voting}* (Child A) closes now although the quorum is not met."
+    )
+    assert (button["confirm"]["confirm"]["text"], button["confirm"]["deny"]["text"]) == (
+        "Close voting", "Keep it open"
+    )
+
+
+def test_close_without_quorum_closes_the_vote_and_the_audit_records_it(
+    app, slack_api, voting, uow_factory
+):
+    vote(app, slack_api, voting, BEN, rationale="Criteria met.")
+    slack_api.reset()
+    click(app, slack_api, ActionId.CLOSE_VOTING_WITHOUT_QUORUM, voting, PRIYA)
+
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is not CaseState.VOTING
+        [row] = uow.session.exec(
+            select(AuditEventRow).where(AuditEventRow.action == "voting_closed")
+        ).all()
+    after = json.loads(row.after)
+    assert (row.actor, row.case_reference) == (PRIYA, voting)
+    assert (after["quorate"], after["cast"], after["eligible"]) == (False, 1, 4)
+    assert after["votes"] == {BEN: "statutory_review"}
+    to_grace = slack_api.calls_to("chat.postMessage")[0]
+    assert to_grace.args["channel"] == dm_channel(GRACE)
+    assert to_grace.args["blocks"][1]["text"]["text"] == (
+        f"*{voting}* (Child A). Statutory review by a majority: 1 of 4 eligible members voted, "
+        "quorum not met."
+    )
+    notice = slack_api.calls_to("chat.postMessage")[-1]
+    assert notice.args["text"] == (
+        f"Voting on {voting} (Child A) has closed: Statutory review, 1 of 4 voted."
+    )
+
+
+def test_only_the_chair_can_close_without_quorum(app, slack_api, voting, uow_factory):
+    vote(app, slack_api, voting, BEN)
+    click(app, slack_api, ActionId.CLOSE_VOTING_WITHOUT_QUORUM, voting, TOM)
+    assert ephemeral(slack_api) == f"Only the sub-group chair can close voting on {voting}."
+    assert "conversations.open" not in slack_api.methods()
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is CaseState.VOTING
 
 
 def test_a_member_who_is_not_chair_cannot_close_voting(app, slack_api, voting):

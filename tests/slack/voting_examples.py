@@ -71,6 +71,7 @@ VOTING_EXAMPLES = {
             "alternative_type": ReviewType.LEARNING_REVIEW,
         }
     ],
+    "vote_quorum_not_met": [{"case": CASE, "message": NASTY}],
     "conflict_modal": [{"case": CASE, "metadata": METADATA}],
     "recommendation_dm": [
         {"rec": REC, "can_decide": True},
