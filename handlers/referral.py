@@ -8,6 +8,7 @@ the referrer's DM and the business managers' DMs name the case by reference and 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from bot.domain.errors import NotAllowed
 from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
 from handlers.cards import post_case_card
+from handlers.home import publish_home
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import mention, render_message, render_view
 
@@ -34,6 +36,8 @@ CRITERIA = (
     ("agencies", "There is concern about how agencies worked together"),
 )
 """The referral criteria the referrer ticks. Source: SPEC.md §What a case review is."""
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -80,7 +84,11 @@ def referral_modal(deps: Deps, user: str) -> dict[str, Any]:
 def handle_referral_submission(
     ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context
 ) -> None:
-    """Refer the case; post its card; tell the referrer and the business managers."""
+    """Refer the case; post its card; tell the referrer and the business managers.
+
+    Then refresh the App Home of the referrer and of the business managers (their open cases
+    changed); a home that fails to publish is logged, and the referral stands.
+    """
     deps = deps_of(context)
     form = ReferralForm.parse(view)
     errors = form.errors(deps.clock.today())
@@ -98,6 +106,16 @@ def handle_referral_submission(
     notice = render_message("bm_notice", case=case, referrer=mention(user))
     for manager in referred.business_managers:
         send_dm(client, manager, notice)
+    for person in dict.fromkeys([user, *referred.business_managers]):
+        refresh_home(client, deps, person)
+
+
+def refresh_home(client: WebClient, deps: Deps, user: str) -> None:
+    """Re-publish a person's App Home; a failure is logged (no identifying details), not raised."""
+    try:
+        publish_home(client, deps, user)
+    except Exception as exc:  # noqa: BLE001 - the referral is done; the home refreshes on open
+        log.warning("App Home refresh after a referral failed: %s", type(exc).__name__)
 
 
 def send_dm(client: WebClient, user: str, message: dict[str, Any]) -> None:

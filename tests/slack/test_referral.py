@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from sqlmodel import select
@@ -199,3 +200,38 @@ def test_a_resubmission_after_the_card_failed_to_post_posts_it_then(app, slack_a
     submit(app, opened, form(), TOM)
     [case] = cases(uow_factory)
     assert case.card_channel == CHANNEL_ID and case.card_ts is not None
+
+
+def home_sections(call) -> list[str]:
+    return [b["text"]["text"] for b in call.args["view"]["blocks"] if b["type"] == "section"]
+
+
+def test_a_referral_republishes_the_home_of_the_referrer_and_of_the_business_manager(
+    app, slack_api
+):
+    refer(app, slack_api)
+    published = {c.args["user_id"]: c for c in slack_api.calls_to("views.publish")}
+    assert set(published) == {TOM, BEN}
+    for call in published.values():
+        view = call.args["view"]
+        assert view["callback_id"] == CallbackId.HOME
+        assert "*Open cases on your boards* (1)" in home_sections(call)
+        assert any(s.startswith("*RR-2026-001* · Child B") for s in home_sections(call))
+        assert "Zebedee" not in json.dumps(view)
+        assert "Larkspur" not in json.dumps(view)
+
+
+def test_a_home_that_fails_to_publish_leaves_the_referral_and_its_messages_standing(
+    app, slack_api, uow_factory, caplog
+):
+    slack_api.fail_next("views.publish", error="internal_error", times=2)
+    with caplog.at_level(logging.WARNING):
+        response = refer(app, slack_api)
+    assert body_of(response) == {}
+    [case] = cases(uow_factory)
+    assert case.reference == "RR-2026-001" and case.card_ts is not None
+    channels = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
+    assert channels == [CHANNEL_ID, dm_channel(TOM), dm_channel(BEN)]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "handlers.referral"]
+    assert warnings == ["App Home refresh after a referral failed: SlackApiError"] * 2
+    assert not any("Zebedee" in w or TOM in w or "RR-2026" in w for w in warnings)
