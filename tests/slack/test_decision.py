@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 
 import pytest
 from sqlmodel import select
 
+from bot.domain.boards import Role
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.protocols import Event
 from messages.ids import ActionId, BlockId, CallbackId
-from store.models import CaseRow, DeadlineRow, DecisionRow
+from store.models import AuditEventRow, CaseRow, DeadlineRow, DecisionRow, MemberRow
 from tests.fakes.signing import CHANNEL_ID, bolt_request, slash_command_body
 from tests.fakes.slack_api import dm_channel
 from tests.slack.interactions import (
@@ -241,3 +243,52 @@ def test_a_case_from_referral_to_decision_with_a_conflict_and_a_changed_vote(
         due = {d.rule_id: (d.event_date, d.due_on) for d in rows}
     assert due["national-bodies-informed"] == (date(2026, 3, 2), date(2026, 3, 9))
     assert SUBJECT not in json.dumps([c.args for c in slack_api.calls])
+
+
+def test_two_decision_makers_submitting_at_the_same_moment_record_one_decision_and_one_is_told(
+    app, slack_api, closed, uow_factory, clock
+):
+    dee = "U0DEE00011"
+    with uow_factory() as uow:
+        second = MemberRow(
+            board_id="surrey-children", slack_id=dee, name="Dee Patel", joined_at=clock.now()
+        )
+        uow.members.add(second)
+        uow.members.set_roles(second.id, {Role.DECISION_MAKER})
+        uow.commit()
+    forms = {}
+    for user in (GRACE, dee):
+        click(app, slack_api, ActionId.RECORD_DECISION, closed, user)
+        forms[user] = opened_view(slack_api)
+    assert forms[GRACE]["id"] != forms[dee]["id"]
+    slack_api.reset()
+    barrier = threading.Barrier(2)
+    answers: dict[str, dict] = {}
+
+    def decide(user: str) -> None:
+        barrier.wait(timeout=10)
+        answers[user] = body_of(submit(app, forms[user], decision_values(), user))
+
+    threads = [threading.Thread(target=decide, args=(user,)) for user in (GRACE, dee)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    [decision] = decisions(uow_factory)
+    winner = decision.decided_by
+    loser = dee if winner == GRACE else GRACE
+    winner_name = "Grace Mensah" if winner == GRACE else "Dee Patel"
+    assert answers[winner] == {}
+    assert answers[loser]["response_action"] == "push"
+    assert answers[loser]["view"]["blocks"][0]["text"]["text"] == (
+        f":warning: A decision on {closed} was already recorded by {winner_name} on 2026-03-02."
+    )
+    with uow_factory() as uow:
+        recorded = uow.session.exec(
+            select(AuditEventRow).where(AuditEventRow.action == "decision_recorded")
+        ).all()
+    assert [row.actor for row in recorded] == [winner]
+    notices = [c for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL_ID]
+    assert len(notices) == 1
+    assert notices[0].args["text"].startswith(f"Decision recorded on {closed} (Child A)")
