@@ -138,6 +138,7 @@ class ReferralForm:
     incident_on: date | None
     aware_on: date | None
     summary: str
+    criteria: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, view: dict[str, Any]) -> ReferralForm:
@@ -157,6 +158,9 @@ class ReferralForm:
         def option(block: BlockId) -> str:
             return (field(block).get("selected_option") or {}).get("value") or ""
 
+        def options(block: BlockId) -> tuple[str, ...]:
+            return tuple(o["value"] for o in field(block).get("selected_options") or ())
+
         metadata = json.loads(view.get("private_metadata") or "{}")
         return cls(
             board_id=option(BlockId.BOARD) or metadata.get("board", ""),
@@ -169,6 +173,7 @@ class ReferralForm:
             incident_on=day(BlockId.INCIDENT_DATE),
             aware_on=day(BlockId.AWARE_DATE),
             summary=text(BlockId.SUMMARY),
+            criteria=options(BlockId.CRITERIA),
         )
 
     def errors(self, today: date) -> dict[str, str]:
@@ -205,5 +210,6 @@ class ReferralForm:
             referring_agency=self.agency,
             incident_on=self.incident_on,
             aware_on=self.aware_on,
+            criteria=self.criteria,
             idempotency_key=view_id,
         )

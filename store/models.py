@@ -126,6 +126,9 @@ class CaseRow(SQLModel, table=True):
     pseudonym: str = Field(max_length=100)
     referring_agency: str = Field(default="", max_length=200)
     incident_on: date | None = None
+    criteria: list[str] = Field(  # the referral criteria ticked (option values; not identifying)
+        default_factory=list, sa_type=JSON, sa_column_kwargs={"server_default": "[]"}
+    )
     referred_by: str = Field(max_length=32)
     voting_round: int = 0
     card_channel: str | None = Field(default=None, max_length=32)

@@ -50,6 +50,7 @@ class ReferCase:
     referring_agency: str = ""
     incident_on: date | None = None
     aware_on: date | None = None
+    criteria: tuple[str, ...] = ()  # the referral criteria ticked: the modal's option values
     referred_on: date | None = None  # default: today
     idempotency_key: str | None = None  # Slack's view id: a redelivered submission refers once
 
@@ -96,6 +97,7 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
         pseudonym=cmd.pseudonym.strip(),
         referring_agency=cmd.referring_agency.strip(),
         incident_on=cmd.incident_on,
+        criteria=list(dict.fromkeys(c.strip() for c in cmd.criteria if c.strip())),
         referred_by=cmd.actor,
         idempotency_key=cmd.idempotency_key,
         created_at=now,
@@ -134,6 +136,7 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
             "state": case.state,
             "pseudonym": case.pseudonym,
             "referring_agency": case.referring_agency,
+            "criteria": list(case.criteria),
             "key_dates": {e.value: d.isoformat() for e, d in events.items()},
             "identifying_details_recorded": sorted(k for k, v in details.items() if v),
             "incident_date_recorded": cmd.incident_on is not None,

@@ -199,3 +199,20 @@ def test_referrals_at_the_same_moment_get_different_references(board, uow_factor
         t.join(timeout=30)
     assert errors == []
     assert sorted(results) == [f"SCR-2026-{n:03d}" for n in range(1, 9)]
+
+
+def test_the_criteria_ticked_are_stored_on_the_case_and_named_in_the_audit_event(
+    refer, uow_factory, audit_rows
+):
+    out = refer(criteria=("serious_harm", "agencies", "serious_harm"))
+    with uow_factory() as uow:
+        case = uow.cases.by_reference(SURREY, out.case.reference)
+    assert case.criteria == ["serious_harm", "agencies"]
+    (event,) = audit_rows(out.case.reference)
+    assert payload(event)[1]["criteria"] == ["serious_harm", "agencies"]
+
+
+def test_a_referral_with_no_criteria_ticked_stores_an_empty_list(refer, uow_factory):
+    out = refer()
+    with uow_factory() as uow:
+        assert uow.cases.by_reference(SURREY, out.case.reference).criteria == []

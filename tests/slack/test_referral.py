@@ -235,3 +235,17 @@ def test_a_home_that_fails_to_publish_leaves_the_referral_and_its_messages_stand
     warnings = [r.getMessage() for r in caplog.records if r.name == "handlers.referral"]
     assert warnings == ["App Home refresh after a referral failed: SlackApiError"] * 2
     assert not any("Zebedee" in w or TOM in w or "RR-2026" in w for w in warnings)
+
+
+def test_the_criteria_ticked_in_the_modal_are_stored_on_the_case_row(app, slack_api, uow_factory):
+    refer(app, slack_api, **{BlockId.CRITERIA: {"selected_options": [
+        {"value": "died"}, {"value": "agencies"},
+    ]}})
+    [case] = cases(uow_factory)
+    assert case.criteria == ["died", "agencies"]
+
+
+def test_a_referral_with_no_criteria_ticked_stores_none(app, slack_api, uow_factory):
+    refer(app, slack_api, **{BlockId.CRITERIA: None})
+    [case] = cases(uow_factory)
+    assert case.criteria == []
