@@ -21,7 +21,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from handlers import decision, referral, reminders, status
+from handlers import decision, referral, reminders, status, voting
 from messages.ids import Command
 from messages.render import render_message
 
@@ -108,6 +108,8 @@ def show_unknown(cmd: ReviewCommand, *, respond: Respond, client: WebClient, dep
 SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
     {
         "help": show_help,
+        "open": voting.handle_open_command,
+        "close": voting.handle_close_command,
         "decide": decision.handle_decide_command,
         "refer": referral.handle_refer_command,
         "status": status.handle_status_command,

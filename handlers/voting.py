@@ -10,9 +10,10 @@ recommendation, by name, to each decision-maker and sub-group chair privately an
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -28,6 +29,7 @@ from bot.services.voting import (
     CloseVoting,
     DeclareConflict,
     OpenVoting,
+    VotingOpened,
     cast_vote,
     close_voting,
     declare_conflict,
@@ -36,6 +38,9 @@ from bot.services.voting import (
 from handlers import cards
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
+
+if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
+    from handlers.commands import ReviewCommand
 
 VOTE_BUTTONS: dict[str, Recommendation] = {
     ActionId.VOTE_STATUTORY: Recommendation.STATUTORY_REVIEW,
@@ -145,12 +150,16 @@ def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], 
 def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
     """Open the vote (the sub-group chair) and refresh the card."""
     ack()
-    deps = deps_of(context)
-    with deps.uow_factory() as uow:
-        opened = open_voting(
-            OpenVoting(action["value"], body["user"]["id"]), uow=uow, now=deps.clock.now()
-        )
-    refresh_card(client, deps, opened.case, None)
+    _open(client, deps_of(context), action["value"], body["user"]["id"])
+
+
+def handle_open_command(
+    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+) -> None:
+    """``/review open REF``: open the vote (the sub-group chair), confirmed privately."""
+    opened = _open(client, deps, _reference(cmd, "open"), cmd.user_id)
+    message = render_message("voting_opened", case=opened.case, eligible=len(opened.eligible))
+    respond(**message, response_type="ephemeral")
 
 
 def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -160,20 +169,53 @@ def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any]
     button (behind a confirm dialog); any other refusal goes to the error handler.
     """
     ack()
-    deps, user = deps_of(context), body["user"]["id"]
-    try:
-        _close(client, deps, CloseVoting(action["value"], user))
-    except NotAllowed as refusal:
-        status = _status(deps, action["value"], user)
-        if Role.CHAIR not in status.roles or status.case.state is not CaseState.VOTING:
-            raise
-        offer = render_message("vote_quorum_not_met", case=status.case, message=str(refusal))
+    user = body["user"]["id"]
+
+    def offer(message: dict[str, Any]) -> None:
         channel = _channel_of(body)
         if channel is None:
             channel = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postMessage(channel=channel, **offer)
+            client.chat_postMessage(channel=channel, **message)
         else:
-            client.chat_postEphemeral(channel=channel, user=user, **offer)
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+
+    _close_or_offer(client, deps_of(context), action["value"], user, offer)
+
+
+def handle_close_command(
+    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+) -> None:
+    """``/review close REF``: close the vote, as the card's button does (the sub-group chair)."""
+    _close_or_offer(
+        client, deps, _reference(cmd, "close"), cmd.user_id,
+        lambda message: respond(**message, response_type="ephemeral"),
+    )
+
+
+def _open(client: WebClient, deps: Deps, reference: str, user: str) -> VotingOpened:
+    with deps.uow_factory() as uow:
+        opened = open_voting(OpenVoting(reference, user), uow=uow, now=deps.clock.now())
+    refresh_card(client, deps, opened.case, None)
+    return opened
+
+
+def _close_or_offer(
+    client: WebClient, deps: Deps, reference: str, user: str, offer: Callable[[dict], None]
+) -> None:
+    """Close the vote; refused for quorum, ``offer`` the chair the close-anyway button."""
+    try:
+        _close(client, deps, CloseVoting(reference, user))
+    except NotAllowed as refusal:
+        status = _status(deps, reference, user)
+        if Role.CHAIR not in status.roles or status.case.state is not CaseState.VOTING:
+            raise
+        offer(render_message("vote_quorum_not_met", case=status.case, message=str(refusal)))
+
+
+def _reference(cmd: ReviewCommand, verb: str) -> str:
+    if not cmd.args:
+        raise NotAllowed(f"Which case? For example `/review {verb} SCR-2026-003`.")
+    return cmd.args[0]
 
 
 def handle_close_without_quorum_button(

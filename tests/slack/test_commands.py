@@ -34,7 +34,8 @@ def test_review_help_answers_with_the_help_blocks_only_the_person_can_see(app, s
         "*`/review status REF`*\nWhere a case is and what is due next, for example "
         "`status SCR-2026-003`."
     )
-    assert len(sections) == 8
+    assert len(sections) == 10
+    assert "*`/review open REF`*\nOpen voting on a case (the sub-group chair)." in sections
 
 
 def test_review_with_no_subcommand_shows_help(app, slack_api):

@@ -97,6 +97,8 @@ def test_help_lists_every_review_subcommand_with_its_usage():
         "*`/review refer`*",
         "*`/review status REF`*",
         "*`/review list [open|overdue|mine]`*",
+        "*`/review open REF`*",
+        "*`/review close REF`*",
         "*`/review decide REF`*",
         "*`/review extend REF`*",
         "*`/review pause REF reason`*",
@@ -105,7 +107,8 @@ def test_help_lists_every_review_subcommand_with_its_usage():
     ]
     assert render_text("help", command="/review", unknown=None) == (
         "/review commands: /review refer, /review status REF, /review list [open|overdue|mine], "
-        "/review decide REF, /review extend REF, /review pause REF reason, "
+        "/review open REF, /review close REF, /review decide REF, /review extend REF, "
+        "/review pause REF reason, "
         "/review resume REF reason, /review help."
     )
 

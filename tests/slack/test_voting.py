@@ -12,7 +12,7 @@ from bot.domain.votes import Recommendation
 from bot.services.cases import SetCaseCard, set_case_card
 from messages.ids import ActionId, BlockId, CallbackId
 from store.models import AuditEventRow, BallotRow, CaseRow, ConflictRow
-from tests.fakes.signing import CHANNEL_ID
+from tests.fakes.signing import CHANNEL_ID, bolt_request, slash_command_body
 from tests.fakes.slack_api import dm_channel
 from tests.slack.interactions import (
     ANA,
@@ -396,3 +396,58 @@ def test_a_vote_redraws_the_card_with_turnout_only_until_voting_closes(
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
     closed_card = json.dumps(slack_api.last("chat.update").args)
     assert "Statutory review 2, No further action 1 (3 of 4 voted)." in closed_card
+
+
+def _command(app, slack_api, text: str, user: str):
+    body = slash_command_body(text=text, response_url=slack_api.response_url("cmd"), user_id=user)
+    return app.dispatch(bolt_request(body))
+
+
+def test_review_open_lets_the_chair_open_voting_and_confirms_privately(
+    app, slack_api, ref, uow_factory
+):
+    _command(app, slack_api, f"open {ref}", PRIYA)
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is CaseState.VOTING
+        [row] = uow.session.exec(
+            select(AuditEventRow).where(AuditEventRow.action == "voting_opened")
+        ).all()
+    assert row.actor == PRIYA
+    reply = slack_api.last("response_url").args
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == f"Voting is open on {ref} (Child A): 4 members may vote."
+    assert SUBJECT not in json.dumps(reply)
+
+
+def test_review_open_by_a_member_who_is_not_chair_is_refused_and_changes_nothing(
+    app, slack_api, ref, uow_factory
+):
+    _command(app, slack_api, f"open {ref}", TOM)
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is not CaseState.VOTING
+    assert "chair" in slack_api.last("response_url").args["text"]
+
+
+def test_review_close_without_a_reference_asks_which_case(app, slack_api):
+    _command(app, slack_api, "close", PRIYA)
+    assert slack_api.last("response_url").args["text"] == (
+        "Which case? For example `/review close SCR-2026-003`."
+    )
+
+
+def test_review_close_sends_the_recommendation_and_offers_close_anyway_without_quorum(
+    app, slack_api, voting, uow_factory
+):
+    vote(app, slack_api, voting, BEN)
+    _command(app, slack_api, f"close {voting}", PRIYA)
+    offer = slack_api.last("response_url").args
+    assert offer["text"].startswith("The quorum (majority) is not met: 1 of 4")
+    assert offer["blocks"][1]["elements"][0]["action_id"] == ActionId.CLOSE_VOTING_WITHOUT_QUORUM
+    for user in (TOM, ANA):
+        vote(app, slack_api, voting, user)
+    _command(app, slack_api, f"close {voting}", PRIYA)
+    with uow_factory() as uow:
+        assert uow.session.exec(select(CaseRow)).one().state is CaseState.AWAITING_DECISION
+    to_grace = slack_api.calls_to("chat.postMessage")[-3]
+    assert to_grace.args["channel"] == dm_channel(GRACE)
+    assert "Statutory review" in to_grace.args["text"]

@@ -61,6 +61,7 @@ VOTING_EXAMPLES = {
          Recommendation.ALTERNATIVE_REVIEW else (), "metadata": METADATA, "limit": 3000}
         for r in Recommendation
     ],
+    "voting_opened": [{"case": CASE, "eligible": 4}, {"case": CASE, "eligible": None}],
     "vote_recorded": [
         {"case": CASE, "recommendation": r, "alternative_type": None} for r in Recommendation
     ]
