@@ -54,5 +54,6 @@ def main() -> None:
 def report(what: str, seconds: float) -> None:
     print(f"{what:<52} {seconds * 1000:8.1f} ms")
 
+
 if __name__ == "__main__":
     main()

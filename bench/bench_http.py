@@ -119,8 +119,12 @@ def referred_case(runtime) -> str:
     with runtime.uow_factory() as uow:
         sync_board_file(BOARD_FILE, uow=uow, now=now)
     cmd = ReferCase(
-        board_id="surrey-children", actor=USER_ID, review_type=ReviewType.SCR,
-        pseudonym="Child A", subject_name="Bench Subject", summary="Bench referral.",
+        board_id="surrey-children",
+        actor=USER_ID,
+        review_type=ReviewType.SCR,
+        pseudonym="Child A",
+        subject_name="Bench Subject",
+        summary="Bench referral.",
     )
     with runtime.uow_factory() as uow:
         return refer_case(cmd, uow=uow, now=now).case.reference
@@ -161,8 +165,9 @@ def run(n: int) -> None:
             ("casedesk click (conflict)", lambda: runtime.app, click),
             ("bare Bolt click, no-op ack", lambda: bare_action_app(fake), click),
         ]
-        print(f"HTTP latency through waitress on localhost, {n} requests each after {WARMUP} "
-              "warm-up")
+        print(
+            f"HTTP latency through waitress on localhost, {n} requests each after {WARMUP} warm-up"
+        )
         try:
             for label, make, request_body in apps:
                 wsgi = make_wsgi_app(make(), health_check=runtime.health_check)
@@ -173,8 +178,10 @@ def run(n: int) -> None:
             with serving(make_wsgi_app(runtime.app, health_check=runtime.health_check)) as url:
                 measure(url, body, 1000 - WARMUP)
             rss = psutil.Process().memory_info().rss / (1024 * 1024)
-            print(f"  process RSS after 1,000 more casedesk requests: {rss:.1f} MiB "
-                  "(server, fake Slack API and load generator together)")
+            print(
+                f"  process RSS after 1,000 more casedesk requests: {rss:.1f} MiB "
+                "(server, fake Slack API and load generator together)"
+            )
         finally:
             runtime.close()
         if fake.violations:

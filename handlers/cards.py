@@ -78,9 +78,7 @@ def refresh_card(
     if case.card_channel is None or case.card_ts is None:
         return
     deadlines = _deadlines(deps, case) if deps is not None else ()
-    message = case_card_message(
-        case, deadlines=deadlines, counts=counts, vote_summary=vote_summary
-    )
+    message = case_card_message(case, deadlines=deadlines, counts=counts, vote_summary=vote_summary)
     client.chat_update(channel=case.card_channel, ts=case.card_ts, **message)
 
 

@@ -80,9 +80,7 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
         case=status.case,
         recommendation=recommendation,
         alternatives=alternatives,
-        metadata=_metadata(
-            status.case, recommendation=recommendation, channel=_channel_of(body)
-        ),
+        metadata=_metadata(status.case, recommendation=recommendation, channel=_channel_of(body)),
         limit=RATIONALE_LIMIT,
     )
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -187,7 +185,10 @@ def handle_close_command(
 ) -> None:
     """``/review close REF``: close the vote, as the card's button does (the sub-group chair)."""
     _close_or_offer(
-        client, deps, _reference(cmd, "close"), cmd.user_id,
+        client,
+        deps,
+        _reference(cmd, "close"),
+        cmd.user_id,
         lambda message: respond(**message, response_type="ephemeral"),
     )
 

@@ -172,9 +172,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _configure(env: Environment) -> Environment:
-    env.filters.update(
-        tojson=tojson, slack_escape=slack_escape, mrkdwn=mrkdwn, clip=clip, day=day
-    )
+    env.filters.update(tojson=tojson, slack_escape=slack_escape, mrkdwn=mrkdwn, clip=clip, day=day)
     env.globals.update(
         ActionId=ActionId,
         BlockId=BlockId,

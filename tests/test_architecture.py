@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = ROOT / "bot" / "domain"
 
 FORBIDDEN = {
-    "slack_bolt", "slack_sdk", "sqlmodel", "sqlalchemy", "jinja2", "apscheduler",
-    "store", "handlers", "messages",
+    "slack_bolt",
+    "slack_sdk",
+    "sqlmodel",
+    "sqlalchemy",
+    "jinja2",
+    "apscheduler",
+    "store",
+    "handlers",
+    "messages",
 }
 THIRD_PARTY_ALLOWED = {"holidays"}
 

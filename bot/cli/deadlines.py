@@ -28,24 +28,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Print every deadline of PRESET that counts from the events given.",
     )
     parser.add_argument(
-        "--protocol", required=True, metavar="PRESET",
+        "--protocol",
+        required=True,
+        metavar="PRESET",
         help="a preset name (see `casedesk protocols list`) or the path of a preset file",
     )
     parser.add_argument(
-        "--event", required=True, action="append", type=event_date, metavar="EVENT=YYYY-MM-DD",
+        "--event",
+        required=True,
+        action="append",
+        type=event_date,
+        metavar="EVENT=YYYY-MM-DD",
         help=f"an event and its date; repeat for several. EVENT is one of: {_EVENTS}",
     )
     add_nation(parser, required=False)
     parser.add_argument(
-        "--closure", action="append", type=iso_date, default=[], metavar="YYYY-MM-DD",
+        "--closure",
+        action="append",
+        type=iso_date,
+        default=[],
+        metavar="YYYY-MM-DD",
         help="a board closure day (not a working day); repeat for several",
     )
     parser.add_argument(
-        "--review-type", type=review_type, metavar="TYPE",
+        "--review-type",
+        type=review_type,
+        metavar="TYPE",
         help="only rules for this review type: " + ", ".join(t.value for t in ReviewType),
     )
     parser.add_argument(
-        "--rule-event", action="append", type=rule_event, default=[], metavar="RULE=EVENT",
+        "--rule-event",
+        action="append",
+        type=rule_event,
+        default=[],
+        metavar="RULE=EVENT",
         help="count RULE from another event the preset allows (an ambiguous rule's reading)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON (the stable contract)")

@@ -260,13 +260,17 @@ def parse_protocol(text: str, path: str) -> Protocol:
     unknown_head = sorted(set(head) - set(_HEAD))
     if unknown_head:
         raise ProtocolError(
-            path, f"unknown field; allowed: {', '.join(_HEAD)}",
-            field=f"protocol.{unknown_head[0]}", line=lines.of_key(unknown_head[0], None),
+            path,
+            f"unknown field; allowed: {', '.join(_HEAD)}",
+            field=f"protocol.{unknown_head[0]}",
+            line=lines.of_key(unknown_head[0], None),
         )
     for key in ("name", "title", "source"):
         if not isinstance(head.get(key), str) or not head[key].strip():
             raise ProtocolError(
-                path, "required text is missing", field=f"protocol.{key}",
+                path,
+                "required text is missing",
+                field=f"protocol.{key}",
                 line=lines.of_key(key, None),
             )
     raw_rules = data.get("rules")
@@ -278,7 +282,10 @@ def parse_protocol(text: str, path: str) -> Protocol:
         rule = _parse_rule(raw, index, path, lines)
         if rule.id in seen:
             raise ProtocolError(
-                path, "duplicate rule id", rule=rule.id, field="id",
+                path,
+                "duplicate rule id",
+                rule=rule.id,
+                field="id",
                 line=lines.of_key("id", index),
             )
         seen.add(rule.id)
@@ -300,9 +307,7 @@ def _parse_rule(raw: object, index: int, path: str, lines: _Lines) -> Rule:
     rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
 
     def fail(key: str, message: str) -> ProtocolError:
-        return ProtocolError(
-            path, message, rule=rule_id, field=key, line=lines.of_key(key, index)
-        )
+        return ProtocolError(path, message, rule=rule_id, field=key, line=lines.of_key(key, index))
 
     unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
@@ -310,7 +315,10 @@ def _parse_rule(raw: object, index: int, path: str, lines: _Lines) -> Rule:
     for key in _REQUIRED:
         if key not in raw:
             raise ProtocolError(
-                path, "required field is missing", rule=rule_id, field=key,
+                path,
+                "required field is missing",
+                rule=rule_id,
+                field=key,
                 line=lines.rule_start(index),
             )
     for key in ("id", "label", "source"):

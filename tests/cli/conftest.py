@@ -37,9 +37,7 @@ def casedesk():
     exe = casedesk_executable()
 
     def run(*args: str) -> Result:
-        done = subprocess.run(
-            [exe, *args], capture_output=True, text=True, timeout=60, check=False
-        )
+        done = subprocess.run([exe, *args], capture_output=True, text=True, timeout=60, check=False)
         return Result(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -31,10 +31,15 @@ def test_json_rows_carry_the_contract_keys_and_cite_the_seed(casedesk):
 
 def test_deadlines_from_several_events_come_sorted_by_due_date(casedesk):
     rows = deadlines_json(
-        casedesk, "--protocol", "stockport",
-        "--event", "notification=2026-03-02",
-        "--event", "meeting=2026-03-25",
-        "--event", "recommendation=2026-04-01",
+        casedesk,
+        "--protocol",
+        "stockport",
+        "--event",
+        "notification=2026-03-02",
+        "--event",
+        "meeting=2026-03-25",
+        "--event",
+        "recommendation=2026-04-01",
     )
     assert [(r["rule"], r["due"]) for r in rows] == [
         ("sub-group-meets", "2026-03-30"),
@@ -53,8 +58,13 @@ def test_the_nation_changes_the_due_date(casedesk):
 
 def test_a_closure_day_pushes_the_deadline(casedesk):
     rows = deadlines_json(
-        casedesk, "--protocol", "surrey", "--event", "decision=2026-12-21",
-        "--closure", "2026-12-24",
+        casedesk,
+        "--protocol",
+        "surrey",
+        "--event",
+        "decision=2026-12-21",
+        "--closure",
+        "2026-12-24",
     )
     assert rows[0]["due"] == "2026-12-31"
 
@@ -67,8 +77,13 @@ def test_a_review_type_leaves_out_rules_for_other_types(casedesk):
 
 def test_a_board_may_count_an_ambiguous_rule_from_its_alternative_event(casedesk):
     rows = deadlines_json(
-        casedesk, "--protocol", "stockport", "--event", "notification=2026-03-02",
-        "--rule-event", "independent-chair-decision=notification",
+        casedesk,
+        "--protocol",
+        "stockport",
+        "--event",
+        "notification=2026-03-02",
+        "--rule-event",
+        "independent-chair-decision=notification",
     )
     due = {r["rule"]: r["due"] for r in rows}
     assert due["independent-chair-decision"] == "2026-03-23"
@@ -91,8 +106,13 @@ def test_the_protocol_may_be_a_preset_file_path(casedesk, tmp_path):
 
 def test_without_json_the_deadlines_print_as_an_aligned_table_with_sources(casedesk):
     result = casedesk(
-        "deadlines", "--protocol", "stockport",
-        "--event", "notification=2026-03-02", "--event", "meeting=2026-03-25",
+        "deadlines",
+        "--protocol",
+        "stockport",
+        "--event",
+        "notification=2026-03-02",
+        "--event",
+        "meeting=2026-03-25",
     )
     assert result.code == 0
     lines = result.stdout.splitlines()

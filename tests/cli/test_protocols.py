@@ -6,8 +6,14 @@ from pathlib import Path
 
 PRESET_DIR = Path(__file__).resolve().parents[2] / "bot" / "domain" / "presets"
 PRESETS = [
-    "bath-ne-somerset", "dhr-2016", "england-adults-sar", "england-children-2023",
-    "herefordshire", "oxfordshire", "stockport", "surrey",
+    "bath-ne-somerset",
+    "dhr-2016",
+    "england-adults-sar",
+    "england-children-2023",
+    "herefordshire",
+    "oxfordshire",
+    "stockport",
+    "surrey",
 ]
 
 GOOD = """\

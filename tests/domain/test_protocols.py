@@ -71,7 +71,11 @@ def test_a_valid_file_loads_into_rules():
     assert [r.id for r in protocol.rules] == ["notify", "complete"]
     notify = protocol.rule("notify")
     assert (notify.event, notify.amount, notify.unit, notify.direction, notify.owner) == (
-        Event.DECISION, 5, Unit.WORKING_DAYS, Direction.AFTER, Role.BUSINESS_MANAGER
+        Event.DECISION,
+        5,
+        Unit.WORKING_DAYS,
+        Direction.AFTER,
+        Role.BUSINESS_MANAGER,
     )
     assert notify.reminders == (5, 2, 1, 0)
     assert protocol.rule("complete").applies_to == frozenset({ReviewType.SCR})
@@ -82,57 +86,108 @@ def test_a_valid_file_loads_into_rules():
     ("text", "line", "rule", "field", "words"),
     [
         pytest.param(
-            broken('unit = "months"', 'unit = "fortnights"'), 21, "complete", "unit",
+            broken('unit = "months"', 'unit = "fortnights"'),
+            21,
+            "complete",
+            "unit",
             "'fortnights' is not one of: working_days, calendar_days, weeks, months",
             id="bad-unit",
         ),
         pytest.param(
-            broken('owner = "chair"\n', ""), 16, "complete", "owner",
-            "required field is missing", id="missing-field",
+            broken('owner = "chair"\n', ""),
+            16,
+            "complete",
+            "owner",
+            "required field is missing",
+            id="missing-field",
         ),
         pytest.param(
-            broken('owner = "chair"', 'owner = "chair"\nownr = "chair"'), 24, "complete", "ownr",
-            "unknown field", id="unknown-field",
+            broken('owner = "chair"', 'owner = "chair"\nownr = "chair"'),
+            24,
+            "complete",
+            "ownr",
+            "unknown field",
+            id="unknown-field",
         ),
         pytest.param(
-            broken("amount = 5", "amount = five"), 10, "notify", "amount",
-            "not valid TOML", id="bad-toml",
+            broken("amount = 5", "amount = five"),
+            10,
+            "notify",
+            "amount",
+            "not valid TOML",
+            id="bad-toml",
         ),
         pytest.param(
-            broken('id = "complete"', 'id = "notify"'), 17, "notify", "id",
-            "duplicate rule id", id="duplicate-id",
+            broken('id = "complete"', 'id = "notify"'),
+            17,
+            "notify",
+            "id",
+            "duplicate rule id",
+            id="duplicate-id",
         ),
         pytest.param(
-            broken('event = "initiation"', 'event = "birthday"'), 19, "complete", "event",
-            "'birthday' is not one of", id="bad-event",
+            broken('event = "initiation"', 'event = "birthday"'),
+            19,
+            "complete",
+            "event",
+            "'birthday' is not one of",
+            id="bad-event",
         ),
         pytest.param(
-            broken('owner = "business_manager"', 'owner = "mayor"'), 13, "notify", "owner",
-            "'mayor' is not one of", id="bad-owner",
+            broken('owner = "business_manager"', 'owner = "mayor"'),
+            13,
+            "notify",
+            "owner",
+            "'mayor' is not one of",
+            id="bad-owner",
         ),
         pytest.param(
-            broken("amount = 5", "amount = -5"), 10, "notify", "amount",
-            "whole number", id="negative-amount",
+            broken("amount = 5", "amount = -5"),
+            10,
+            "notify",
+            "amount",
+            "whole number",
+            id="negative-amount",
         ),
         pytest.param(
-            broken('applies_to = ["scr"]', 'applies_to = ["inquest"]'), 24, "complete",
-            "applies_to", "'inquest' is not one of", id="bad-review-type",
+            broken('applies_to = ["scr"]', 'applies_to = ["inquest"]'),
+            24,
+            "complete",
+            "applies_to",
+            "'inquest' is not one of",
+            id="bad-review-type",
         ),
         pytest.param(
             broken('alternative_events = ["decision"]', 'alternative_events = ["initiation"]'),
-            25, "complete", "alternative_events", "other events", id="alternative-is-the-event",
+            25,
+            "complete",
+            "alternative_events",
+            "other events",
+            id="alternative-is-the-event",
         ),
         pytest.param(
-            broken('id = "complete"', 'id = "Complete Review"'), 17, "Complete Review", "id",
-            "lower-case", id="bad-id",
+            broken('id = "complete"', 'id = "Complete Review"'),
+            17,
+            "Complete Review",
+            "id",
+            "lower-case",
+            id="bad-id",
         ),
         pytest.param(
-            broken("amount = 6", 'amount = "six"'), 20, "complete", "amount",
-            "whole number", id="amount-as-text",
+            broken("amount = 6", 'amount = "six"'),
+            20,
+            "complete",
+            "amount",
+            "whole number",
+            id="amount-as-text",
         ),
         pytest.param(
-            broken('source = "000 §1"\n', 'source = "000 §1"\nreminders = [5, "x"]\n'), 15,
-            "notify", "reminders", "whole numbers", id="bad-reminders",
+            broken('source = "000 §1"\n', 'source = "000 §1"\nreminders = [5, "x"]\n'),
+            15,
+            "notify",
+            "reminders",
+            "whole numbers",
+            id="bad-reminders",
         ),
     ],
 )
@@ -173,8 +228,11 @@ def test_a_protocol_header_with_a_missing_title_is_refused():
 
 
 def test_a_spaced_rules_header_still_gets_line_numbers():
-    err = load_error(broken("[[rules]]\nid = \"complete\"", "[[ rules ]]  # second\nid = \"x\"")
-                     .replace('unit = "months"', 'unit = "moons"'))
+    err = load_error(
+        broken('[[rules]]\nid = "complete"', '[[ rules ]]  # second\nid = "x"').replace(
+            'unit = "months"', 'unit = "moons"'
+        )
+    )
     assert (err.line, err.rule) == (21, "x")
 
 
@@ -204,15 +262,27 @@ def test_a_board_can_load_its_own_preset_file(tmp_path):
 
 def test_the_eight_presets_ship_with_casedesk():
     assert preset_names() == [
-        "bath-ne-somerset", "dhr-2016", "england-adults-sar", "england-children-2023",
-        "herefordshire", "oxfordshire", "stockport", "surrey",
+        "bath-ne-somerset",
+        "dhr-2016",
+        "england-adults-sar",
+        "england-children-2023",
+        "herefordshire",
+        "oxfordshire",
+        "stockport",
+        "surrey",
     ]
 
 
 def rule(unit: Unit, amount: int, direction: Direction = Direction.AFTER) -> Rule:
     return Rule(
-        id="r", label="r", event=Event.DECISION, amount=amount, unit=unit, direction=direction,
-        owner=Role.CHAIR, source="s",
+        id="r",
+        label="r",
+        event=Event.DECISION,
+        amount=amount,
+        unit=unit,
+        direction=direction,
+        owner=Role.CHAIR,
+        source="s",
     )
 
 
@@ -238,7 +308,8 @@ def test_deadlines_come_only_from_events_that_happened_sorted_by_due_date():
         {Event.DECISION: date(2026, 12, 21), Event.INITIATION: date(2026, 6, 15)}, ENGLAND
     )
     assert [(d.rule.id, d.due) for d in dues] == [
-        ("complete", date(2026, 12, 15)), ("notify", date(2026, 12, 30)),
+        ("complete", date(2026, 12, 15)),
+        ("notify", date(2026, 12, 30)),
     ]
     assert protocol.deadlines({Event.REFERRAL: date(2026, 1, 5)}, ENGLAND) == []
 
@@ -262,7 +333,8 @@ def test_a_board_may_choose_an_allowed_reading_of_an_ambiguous_rule():
     assert protocol.rule("complete").event is Event.DECISION
     dues = protocol.deadlines({Event.DECISION: date(2026, 12, 21)}, ENGLAND)
     assert [(d.rule.id, d.due) for d in dues] == [
-        ("notify", date(2026, 12, 30)), ("complete", date(2027, 6, 21)),
+        ("notify", date(2026, 12, 30)),
+        ("complete", date(2027, 6, 21)),
     ]
 
 

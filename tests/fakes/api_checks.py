@@ -32,8 +32,17 @@ _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 # request's team_id to each call (for org-wide installs), and Slack accepts it.
 _ALWAYS_ALLOWED = ("token", "team_id")
 _RESPONSE_URL_ARGS = {
-    "text", "blocks", "attachments", "response_type", "replace_original", "delete_original",
-    "thread_ts", "mrkdwn", "unfurl_links", "unfurl_media", "metadata",
+    "text",
+    "blocks",
+    "attachments",
+    "response_type",
+    "replace_original",
+    "delete_original",
+    "thread_ts",
+    "mrkdwn",
+    "unfurl_links",
+    "unfurl_media",
+    "metadata",
 }
 
 

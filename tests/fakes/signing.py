@@ -51,8 +51,13 @@ def slash_command_body(
     """Return the form body of a slash command, from the recorded one with these values."""
     fields = load_payload("slash_command.parsed.json")
     fields.update(
-        command=command, text=text, response_url=response_url, user_id=user_id,
-        channel_id=channel_id, trigger_id=trigger_id, team_id=TEAM_ID,
+        command=command,
+        text=text,
+        response_url=response_url,
+        user_id=user_id,
+        channel_id=channel_id,
+        trigger_id=trigger_id,
+        team_id=TEAM_ID,
     )
     return urlencode(fields)
 

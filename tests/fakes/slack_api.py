@@ -229,7 +229,13 @@ class FakeSlackApi:
                 return {"ok": True, "channel": channel, "ts": ts, "message": message}
             case "chat.update":
                 message = _message(args, args["ts"])
-                return {"ok": True, "channel": channel, "ts": args["ts"], "text": args.get("text", ""), "message": message}  # noqa: E501
+                return {
+                    "ok": True,
+                    "channel": channel,
+                    "ts": args["ts"],
+                    "text": args.get("text", ""),
+                    "message": message,
+                }  # noqa: E501
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "chat.delete":
@@ -240,8 +246,13 @@ class FakeSlackApi:
             case "views.open" | "views.push" | "views.update" | "views.publish":
                 view_id = args.get("view_id") or f"V{next(self._view_ids):09d}"
                 view = {
-                    **args["view"], "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID,
-                    "bot_id": BOT_ID, "hash": f"{ts}.hash", "state": {"values": {}},
+                    **args["view"],
+                    "id": view_id,
+                    "team_id": TEAM_ID,
+                    "app_id": APP_ID,
+                    "bot_id": BOT_ID,
+                    "hash": f"{ts}.hash",
+                    "state": {"values": {}},
                 }
                 return {"ok": True, "view": view}
             case "conversations.open":
@@ -251,9 +262,14 @@ class FakeSlackApi:
                 return {"ok": True, "user": self.users.get(args["user"]) or _user(args["user"])}
             case "auth.test":
                 return {
-                    "ok": True, "url": "https://casedesk-test.slack.com/", "team": "casedesk test",
-                    "user": "casedesk", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
-                    "bot_id": BOT_ID, "is_enterprise_install": False,
+                    "ok": True,
+                    "url": "https://casedesk-test.slack.com/",
+                    "team": "casedesk test",
+                    "user": "casedesk",
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "is_enterprise_install": False,
                 }
         return {"ok": True}
 
@@ -265,15 +281,25 @@ def dm_channel(user_id: str) -> str:
 
 def _message(args: dict[str, Any], ts: str) -> dict[str, Any]:
     return {
-        "type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "ts": ts,
-        "text": args.get("text", ""), "blocks": args.get("blocks") or [],
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "ts": ts,
+        "text": args.get("text", ""),
+        "blocks": args.get("blocks") or [],
     }
 
 
 def _user(user_id: str) -> dict[str, Any]:
     return {
-        "id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), "deleted": False,
-        "real_name": f"Member {user_id}", "tz": "Europe/London", "is_bot": False,
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": user_id.lower(),
+        "deleted": False,
+        "real_name": f"Member {user_id}",
+        "tz": "Europe/London",
+        "is_bot": False,
         "profile": {"real_name": f"Member {user_id}", "display_name": user_id.lower()},
     }
 

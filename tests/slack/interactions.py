@@ -21,15 +21,24 @@ from tests.fakes.signing import (
 
 SUBJECT = "Zebedee Quartermaine"  # a subject's name: must never reach a channel
 BEN, PRIYA, TOM, ANA, GRACE, SAM = (
-    "U0BEN00001", "U0PRI00002", "U0TOM00003", "U0ANA00004", "U0GRA00005", "U0SAM00006"
+    "U0BEN00001",
+    "U0PRI00002",
+    "U0TOM00003",
+    "U0ANA00004",
+    "U0GRA00005",
+    "U0SAM00006",
 )
 
 
 def refer(uow_factory, clock) -> str:
     """Refer an SCR to the Surrey board through the service; return its reference."""
     cmd = ReferCase(
-        board_id="surrey-children", actor=BEN, review_type=ReviewType.SCR, pseudonym="Child A",
-        subject_name=SUBJECT, summary="Bruising noticed at nursery.",
+        board_id="surrey-children",
+        actor=BEN,
+        review_type=ReviewType.SCR,
+        pseudonym="Child A",
+        subject_name=SUBJECT,
+        summary="Bruising noticed at nursery.",
     )
     with uow_factory() as uow:
         return refer_case(cmd, uow=uow, now=clock.now()).case.reference
@@ -59,8 +68,11 @@ def submit(
     payload["team"] = {"id": TEAM_ID}
     view = payload["view"]
     view.update(
-        id=opened["id"], callback_id=opened["callback_id"], blocks=opened["blocks"],
-        private_metadata=opened["private_metadata"], team_id=TEAM_ID,
+        id=opened["id"],
+        callback_id=opened["callback_id"],
+        blocks=opened["blocks"],
+        private_metadata=opened["private_metadata"],
+        team_id=TEAM_ID,
         state={"values": {b: {ActionId.FIELD.value: v} for b, v in values.items()}},
     )
     return app.dispatch(bolt_request(interactive_body(payload)))

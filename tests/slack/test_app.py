@@ -61,7 +61,9 @@ def test_the_web_client_points_at_slack_api_url_and_retries_once(slack_settings,
     client = make_web_client(slack_settings)
     assert client.base_url == slack_api.base_url
     assert [type(h) for h in client.retry_handlers] == [
-        RateLimitErrorRetryHandler, ServerErrorRetryHandler, ConnectionErrorRetryHandler
+        RateLimitErrorRetryHandler,
+        ServerErrorRetryHandler,
+        ConnectionErrorRetryHandler,
     ]
     assert all(h.max_retry_count == 1 for h in client.retry_handlers)
 

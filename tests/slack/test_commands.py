@@ -64,7 +64,7 @@ def test_an_unknown_subcommand_cannot_ping_the_channel_through_the_echo(app, sla
     reply = slack_api.last("response_url")
     dumped = json.dumps(reply.args)
     assert "<!channel>" not in dumped and "<@U0BEN00001>" not in dumped
-    assert "&lt;!channel&gt; \\\"quoted\\\" &amp; &lt;@U0BEN00001&gt;" in dumped
+    assert '&lt;!channel&gt; \\"quoted\\" &amp; &lt;@U0BEN00001&gt;' in dumped
 
 
 def test_the_router_makes_no_web_api_call_for_help(app, slack_api):
@@ -80,10 +80,19 @@ def test_every_subcommand_the_router_knows_is_listed_in_help():
 
 def test_a_command_payload_parses_into_name_and_arguments():
     cmd = ReviewCommand.parse(
-        {"command": "/review", "text": " Status  SCR-2026-003 ", "user_id": "U0BEN00001",
-         "channel_id": "C0CASEREV01", "team_id": "T1", "trigger_id": "1.2.3"}
+        {
+            "command": "/review",
+            "text": " Status  SCR-2026-003 ",
+            "user_id": "U0BEN00001",
+            "channel_id": "C0CASEREV01",
+            "team_id": "T1",
+            "trigger_id": "1.2.3",
+        }
     )
     assert (cmd.name, cmd.args, cmd.user_id, cmd.channel_id) == (
-        "status", ("SCR-2026-003",), "U0BEN00001", "C0CASEREV01"
+        "status",
+        ("SCR-2026-003",),
+        "U0BEN00001",
+        "C0CASEREV01",
     )
     assert cmd.text == "status SCR-2026-003"

@@ -27,8 +27,9 @@ def app(make_bolt_app, uow_factory, clock, board):
 
 
 def command(app, slack_api, text: str, user: str = TOM) -> None:
-    body = slash_command_body(text=text, response_url=slack_api.response_url("review"),
-                              user_id=user)
+    body = slash_command_body(
+        text=text, response_url=slack_api.response_url("review"), user_id=user
+    )
     app.dispatch(bolt_request(body))
 
 
@@ -67,9 +68,11 @@ def test_no_slack_call_but_the_referral_form_and_no_log_line_names_the_subject(
     caplog.set_level(logging.DEBUG)
     ref = run_scenario(app, slack_api)
     checked = [
-        c for c in slack_api.calls
-        if not (c.method == "views.open"
-                and c.args["view"]["callback_id"] == CallbackId.REFERRAL_MODAL)
+        c
+        for c in slack_api.calls
+        if not (
+            c.method == "views.open" and c.args["view"]["callback_id"] == CallbackId.REFERRAL_MODAL
+        )
     ]
     methods = {c.method for c in checked}
     assert {"chat.postMessage", "chat.update", "views.publish", "response_url"} <= methods

@@ -98,8 +98,16 @@ def test_reading_os_environ_also_reads_dotenv_in_the_working_directory(tmp_path,
         ({"CASEDESK_BOARD": "/no/such/board.toml"}, "CASEDESK_BOARD '/no/such/board.toml' is not"),
         ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL 'slack.com/api' is not an http(s) URL"),
     ],
-    ids=["user-token", "bot-token-as-app-token", "sweep-text", "sweep-zero", "log-level",
-         "database-url", "board-missing", "api-url"],
+    ids=[
+        "user-token",
+        "bot-token-as-app-token",
+        "sweep-text",
+        "sweep-zero",
+        "log-level",
+        "database-url",
+        "board-missing",
+        "api-url",
+    ],
 )
 def test_a_bad_value_gives_one_line_naming_the_variable_and_what_to_set(env, expected):
     with pytest.raises(ConfigError) as caught:

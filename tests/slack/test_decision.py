@@ -82,7 +82,11 @@ def test_the_record_decision_button_opens_the_decision_modal_for_the_decision_ma
     assert view["callback_id"] == CallbackId.DECISION_MODAL
     assert json.loads(view["private_metadata"]) == {"case": closed, "board": "surrey-children"}
     assert [b["block_id"] for b in view["blocks"]] == [
-        "case_summary", "outcome", "decision_review_type", "methodology", "reasons",
+        "case_summary",
+        "outcome",
+        "decision_review_type",
+        "methodology",
+        "reasons",
         "decision_date",
     ]
     assert view["blocks"][-1]["element"]["initial_date"] == "2026-03-02"
@@ -97,10 +101,14 @@ def test_a_recorded_decision_tells_the_channel_and_dms_the_business_manager_what
 
     [decision] = decisions(uow_factory)
     assert (decision.outcome, decision.review_type.value, decision.methodology) == (
-        DecisionOutcome.STATUTORY_REVIEW, "lcspr", Methodology.SILP
+        DecisionOutcome.STATUTORY_REVIEW,
+        "lcspr",
+        Methodology.SILP,
     )
     assert (decision.reasons, decision.decided_on, decision.decided_by) == (
-        REASONS, date(2026, 3, 2), GRACE
+        REASONS,
+        date(2026, 3, 2),
+        GRACE,
     )
     with uow_factory() as uow:
         rows = uow.session.exec(select(DeadlineRow).where(DeadlineRow.event == Event.DECISION))
@@ -229,9 +237,9 @@ def test_a_case_from_referral_to_decision_with_a_conflict_and_a_changed_vote(
     click(app, slack_api, ActionId.CLOSE_VOTING, ref, PRIYA)
     dm = slack_api.calls_to("chat.postMessage")[0]
     assert dm.args["channel"] == dm_channel(GRACE)
-    assert "Tom Hughes: " not in dm.args["text"] and "Ben Okafor: Statutory review" in dm.args[
-        "text"
-    ]
+    assert (
+        "Tom Hughes: " not in dm.args["text"] and "Ben Okafor: Statutory review" in dm.args["text"]
+    )
     assert "Ana Kowalski: No further action (dissent)" in dm.args["text"]
 
     click(app, slack_api, ActionId.RECORD_DECISION, ref, GRACE)

@@ -180,7 +180,9 @@ def test_a_response_url_post_is_recorded_and_checked(fake):
     hook = WebhookClient(fake.response_url())
     hook.send(text="Hello", blocks=[SECTION], response_type="ephemeral")
     assert fake.last("response_url").args == {
-        "text": "Hello", "blocks": [SECTION], "response_type": "ephemeral"
+        "text": "Hello",
+        "blocks": [SECTION],
+        "response_type": "ephemeral",
     }
     WebhookClient(fake.response_url()).send(blocks=[SECTION], response_type="loud")
     assert fake.violations == [

@@ -71,8 +71,9 @@ def test_the_deadlines_a_person_owns_are_listed_overdue_first(app, slack_api, re
     assert "overdue by" in sections[heading + 1]
 
 
-def test_publish_home_can_be_called_by_other_steps(app, slack_api, ref, uow_factory, clock,
-                                                     slack_settings):
+def test_publish_home_can_be_called_by_other_steps(
+    app, slack_api, ref, uow_factory, clock, slack_settings
+):
     from bot.deps import Deps
     from bot.slack_client import make_web_client
 

@@ -41,9 +41,7 @@ def test_a_signed_review_help_over_http_is_answered_through_the_response_url(
     assert reply.args["blocks"][1]["text"]["text"].startswith("*`/review refer`*\nRefer a case")
 
 
-def test_a_tampered_body_is_refused_with_401_and_reaches_no_listener(
-    server, slack_api, help_body
-):
+def test_a_tampered_body_is_refused_with_401_and_reaches_no_listener(server, slack_api, help_body):
     headers = signed_headers(help_body)
     tampered = help_body.replace("text=help", "text=hel")
     status, _, _ = post(f"{server}/slack/events", tampered, headers)

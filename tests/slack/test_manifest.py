@@ -66,9 +66,7 @@ def test_the_code_calls_the_web_api_methods_this_test_knows_about():
 
 
 @pytest.mark.parametrize("method", sorted(web_api_methods_called()))
-def test_the_manifest_grants_a_bot_scope_for_every_web_api_method_the_code_calls(
-    manifest, method
-):
+def test_the_manifest_grants_a_bot_scope_for_every_web_api_method_the_code_calls(manifest, method):
     spec = method_spec(method)
     assert spec is not None, f"copy {method}.json into tests/fixtures/slack-api-specs/"
     needed = spec["scope"].get("bot", []) if spec["scope"] else []

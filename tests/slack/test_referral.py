@@ -22,8 +22,9 @@ def app(make_bolt_app, uow_factory, clock, board):
 
 
 def command(app, slack_api, text: str, user: str):
-    body = slash_command_body(text=text, response_url=slack_api.response_url("review"),
-                              user_id=user)
+    body = slash_command_body(
+        text=text, response_url=slack_api.response_url("review"), user_id=user
+    )
     return app.dispatch(bolt_request(body))
 
 
@@ -74,7 +75,8 @@ def test_a_member_of_two_boards_chooses_the_board_first(app, slack_api):
     board_block = slack_api.last("views.open").args["view"]["blocks"][0]
     assert board_block["block_id"] == BlockId.BOARD
     assert {o["value"] for o in board_block["element"]["options"]} == {
-        "surrey-children", "stockport-adults"
+        "surrey-children",
+        "stockport-adults",
     }
 
 
@@ -93,7 +95,9 @@ def test_submitting_the_referral_logs_the_case_and_posts_its_card_in_the_channel
     assert body_of(response) == {}
     [case] = cases(uow_factory)
     assert (case.reference, case.pseudonym, case.state) == (
-        "RR-2026-001", "Child B", CaseState.REFERRED
+        "RR-2026-001",
+        "Child B",
+        CaseState.REFERRED,
     )
     card = slack_api.calls_to("chat.postMessage")[0]
     assert card.args["channel"] == CHANNEL_ID
@@ -126,21 +130,35 @@ def test_a_redelivered_submission_refers_once_and_posts_one_card(app, slack_api,
     submit(app, opened, form(), TOM)
     submit(app, opened, form(), TOM)
     assert len(cases(uow_factory)) == 1
-    assert len([c for c in slack_api.calls_to("chat.postMessage")
-                if c.args["channel"] == CHANNEL_ID]) == 1
+    assert (
+        len([c for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL_ID])
+        == 1
+    )
 
 
 @pytest.mark.parametrize(
     ("overrides", "block", "message"),
     [
-        ({BlockId.AWARE_DATE: {"selected_date": "2026-03-03"}}, BlockId.AWARE_DATE,
-         "The date the board became aware cannot be in the future."),
-        ({BlockId.INCIDENT_DATE: {"selected_date": "2026-02-28"}}, BlockId.INCIDENT_DATE,
-         "The incident must come before awareness."),
-        ({BlockId.PSEUDONYM: {"value": "  "}}, BlockId.PSEUDONYM,
-         'Please give a pseudonym such as "Child A".'),
-        ({BlockId.PSEUDONYM: {"value": "zebedee quillfeather"}}, BlockId.PSEUDONYM,
-         "The pseudonym must not be the subject's name."),
+        (
+            {BlockId.AWARE_DATE: {"selected_date": "2026-03-03"}},
+            BlockId.AWARE_DATE,
+            "The date the board became aware cannot be in the future.",
+        ),
+        (
+            {BlockId.INCIDENT_DATE: {"selected_date": "2026-02-28"}},
+            BlockId.INCIDENT_DATE,
+            "The incident must come before awareness.",
+        ),
+        (
+            {BlockId.PSEUDONYM: {"value": "  "}},
+            BlockId.PSEUDONYM,
+            'Please give a pseudonym such as "Child A".',
+        ),
+        (
+            {BlockId.PSEUDONYM: {"value": "zebedee quillfeather"}},
+            BlockId.PSEUDONYM,
+            "The pseudonym must not be the subject's name.",
+        ),
     ],
     ids=["aware-in-future", "incident-after-aware", "empty-pseudonym", "pseudonym-is-name"],
 )
@@ -173,18 +191,26 @@ def test_the_app_home_button_opens_the_same_modal(app, slack_api):
 def test_a_board_that_opens_voting_on_referral_gets_a_card_with_the_vote_buttons(
     app, slack_api, uow_factory
 ):
-    refer(app, slack_api, user=BEN, **{
-        BlockId.BOARD: {"selected_option": {"value": "stockport-adults"}},
-        BlockId.REVIEW_TYPE: {"selected_option": {"value": "sar"}},
-    })
+    refer(
+        app,
+        slack_api,
+        user=BEN,
+        **{
+            BlockId.BOARD: {"selected_option": {"value": "stockport-adults"}},
+            BlockId.REVIEW_TYPE: {"selected_option": {"value": "sar"}},
+        },
+    )
     [case] = cases(uow_factory)
     assert (case.board_id, case.state) == ("stockport-adults", CaseState.VOTING)
     card = slack_api.calls_to("chat.postMessage")[0].args
     assert card["channel"] == "C0SARGRP02"
     votes = next(b for b in card["blocks"] if b.get("block_id") == BlockId.VOTE_ACTIONS)
     assert [e["action_id"] for e in votes["elements"]] == [
-        ActionId.VOTE_STATUTORY, ActionId.VOTE_ALTERNATIVE, ActionId.VOTE_NFA,
-        ActionId.VOTE_MORE_INFO, ActionId.DECLARE_CONFLICT,
+        ActionId.VOTE_STATUTORY,
+        ActionId.VOTE_ALTERNATIVE,
+        ActionId.VOTE_NFA,
+        ActionId.VOTE_MORE_INFO,
+        ActionId.DECLARE_CONFLICT,
     ]
     assert {e["value"] for e in votes["elements"]} == {case.reference}
     assert card["blocks"][-1]["elements"][0]["action_id"] == ActionId.CLOSE_VOTING
@@ -238,9 +264,18 @@ def test_a_home_that_fails_to_publish_leaves_the_referral_and_its_messages_stand
 
 
 def test_the_criteria_ticked_in_the_modal_are_stored_on_the_case_row(app, slack_api, uow_factory):
-    refer(app, slack_api, **{BlockId.CRITERIA: {"selected_options": [
-        {"value": "died"}, {"value": "agencies"},
-    ]}})
+    refer(
+        app,
+        slack_api,
+        **{
+            BlockId.CRITERIA: {
+                "selected_options": [
+                    {"value": "died"},
+                    {"value": "agencies"},
+                ]
+            }
+        },
+    )
     [case] = cases(uow_factory)
     assert case.criteria == ["died", "agencies"]
 

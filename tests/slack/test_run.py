@@ -69,8 +69,10 @@ def test_settings_come_from_a_dotenv_file_in_the_working_directory(tmp_path):
 def test_a_token_slack_refuses_stops_start_up_with_slacks_reason(tmp_path, slack_api):
     slack_api.fail_next("auth.test", error="invalid_auth")
     env = _env(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.base_url, DATABASE_URL=f"sqlite:///{tmp_path}/c.db",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path}/c.db",
     )
     done = _run(["run", "--http", "--port", "0"], env, tmp_path)
     assert done.returncode == 2
@@ -119,12 +121,17 @@ def test_an_unreachable_slack_api_url_stops_start_up_with_one_message():
 
 def test_run_http_serves_review_help_and_stops_cleanly_on_sigterm(tmp_path, slack_api):
     env = _env(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.base_url, DATABASE_URL=_migrated(tmp_path),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api.base_url,
+        DATABASE_URL=_migrated(tmp_path),
     )
     process = subprocess.Popen(
         [CASEDESK, "run", "--http", "--host", "127.0.0.1", "--port", "0"],
-        env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         port = None

@@ -23,8 +23,9 @@ def ref(uow_factory, clock, board) -> str:
 
 
 def ask(app, slack_api, text: str, user: str = TOM) -> dict:
-    body = slash_command_body(text=text, response_url=slack_api.response_url("review"),
-                              user_id=user)
+    body = slash_command_body(
+        text=text, response_url=slack_api.response_url("review"), user_id=user
+    )
     app.dispatch(bolt_request(body))
     reply = slack_api.last("response_url").args
     assert reply["response_type"] == "ephemeral"

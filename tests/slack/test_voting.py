@@ -46,8 +46,15 @@ def voting(app, slack_api, ref) -> str:
     return ref
 
 
-def vote(app, slack_api, ref, user, action=ActionId.VOTE_STATUTORY, rationale="Criteria met.",
-         alternative=None):
+def vote(
+    app,
+    slack_api,
+    ref,
+    user,
+    action=ActionId.VOTE_STATUTORY,
+    rationale="Criteria met.",
+    alternative=None,
+):
     click(app, slack_api, action, ref, user)
     values = {BlockId.RATIONALE: {"type": "plain_text_input", "value": rationale}}
     if alternative:
@@ -87,19 +94,25 @@ def test_the_alternative_review_modal_asks_which_alternative(app, slack_api, vot
     select_block = slack_api.last("views.open").args["view"]["blocks"][1]
     assert select_block["block_id"] == BlockId.ALTERNATIVE_TYPE
     assert [o["value"] for o in select_block["element"]["options"]] == [
-        "partnership_review", "single_agency_review", "multi_agency_audit", "learning_review"
+        "partnership_review",
+        "single_agency_review",
+        "multi_agency_audit",
+        "learning_review",
     ]
 
 
 def test_a_submitted_vote_is_recorded_by_name_with_its_rationale(
     app, slack_api, voting, uow_factory
 ):
-    response = vote(app, slack_api, voting, ANA, ActionId.VOTE_ALTERNATIVE, "Learning first.",
-                    "learning_review")
+    response = vote(
+        app, slack_api, voting, ANA, ActionId.VOTE_ALTERNATIVE, "Learning first.", "learning_review"
+    )
     assert response.status == 200 and body_of(response) == {}
     [ballot] = ballots(uow_factory)
     assert (ballot.recommendation, ballot.alternative_type.value, ballot.rationale) == (
-        Recommendation.ALTERNATIVE_REVIEW, "learning_review", "Learning first."
+        Recommendation.ALTERNATIVE_REVIEW,
+        "learning_review",
+        "Learning first.",
     )
     assert ballot.idempotency_key == opened_view(slack_api)["id"]
 
@@ -122,8 +135,9 @@ def test_a_recorded_vote_is_confirmed_to_the_voter_privately_in_the_cards_channe
 
 
 def test_an_alternative_review_vote_confirmation_names_the_alternative(app, slack_api, voting):
-    vote(app, slack_api, voting, ANA, ActionId.VOTE_ALTERNATIVE, "Learning first.",
-         "learning_review")
+    vote(
+        app, slack_api, voting, ANA, ActionId.VOTE_ALTERNATIVE, "Learning first.", "learning_review"
+    )
     assert slack_api.last("chat.postEphemeral").args["text"] == (
         f"Your recommendation on {voting} (Child A) is recorded: Alternative review "
         "(Learning review). You can change it until voting closes."
@@ -182,8 +196,9 @@ def test_a_vote_before_voting_opens_is_refused(app, slack_api, ref):
 
 def test_a_conflicted_member_cannot_open_the_vote_modal(app, slack_api, voting, uow_factory):
     click(app, slack_api, ActionId.DECLARE_CONFLICT, voting, TOM)
-    submit(app, opened_view(slack_api), {BlockId.CONFLICT_REASON: {"value": "I know the family."}},
-           TOM)
+    submit(
+        app, opened_view(slack_api), {BlockId.CONFLICT_REASON: {"value": "I know the family."}}, TOM
+    )
     click(app, slack_api, ActionId.VOTE_STATUTORY, voting, TOM)
     assert ephemeral(slack_api) == (
         "You declared a conflict on this case, so you do not vote on it."
@@ -229,7 +244,8 @@ def test_closing_sends_the_decision_maker_every_vote_by_name_and_the_channel_onl
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
 
     assert [(b.version, b.recommendation) for b in ballots(uow_factory)][:2] == [
-        (1, Recommendation.NO_FURTHER_ACTION), (2, Recommendation.STATUTORY_REVIEW)
+        (1, Recommendation.NO_FURTHER_ACTION),
+        (2, Recommendation.STATUTORY_REVIEW),
     ]
     assert [c.args["users"] for c in slack_api.calls_to("conversations.open")] == [GRACE, PRIYA]
     dm = slack_api.calls_to("chat.postMessage")[0]
@@ -268,12 +284,18 @@ def test_the_chair_gets_the_same_recommendation_by_name_without_the_record_decis
 
     to_grace, to_priya, notice = slack_api.calls_to("chat.postMessage")
     assert (to_grace.args["channel"], to_priya.args["channel"], notice.args["channel"]) == (
-        dm_channel(GRACE), dm_channel(PRIYA), CHANNEL_ID
+        dm_channel(GRACE),
+        dm_channel(PRIYA),
+        CHANNEL_ID,
     )
-    assert to_priya.args["text"] == to_grace.args["text"] == (
-        f"Recommendation on {voting} (Child A): Statutory review, 3 of 4 voted.\n"
-        "Ben Okafor: Statutory review\nPriya Raman: Statutory review\n"
-        "Ana Kowalski: No further action (dissent)"
+    assert (
+        to_priya.args["text"]
+        == to_grace.args["text"]
+        == (
+            f"Recommendation on {voting} (Child A): Statutory review, 3 of 4 voted.\n"
+            "Ben Okafor: Statutory review\nPriya Raman: Statutory review\n"
+            "Ana Kowalski: No further action (dissent)"
+        )
     )
     chair_texts = [b["text"]["text"] for b in to_priya.args["blocks"] if b["type"] == "section"]
     assert chair_texts == [
@@ -315,13 +337,16 @@ def test_the_quorum_refusal_offers_the_chair_a_confirmed_close_without_quorum_bu
     assert refusal["blocks"][0]["text"]["text"] == f":warning: {message}"
     [button] = refusal["blocks"][1]["elements"]
     assert (button["action_id"], button["value"], button["text"]["text"]) == (
-        ActionId.CLOSE_VOTING_WITHOUT_QUORUM, voting, "Close without quorum"
+        ActionId.CLOSE_VOTING_WITHOUT_QUORUM,
+        voting,
+        "Close without quorum",
     )
     assert button["confirm"]["text"]["text"].startswith(
         f"Voting on *{voting}* (Child A) closes now although the quorum is not met."
     )
     assert (button["confirm"]["confirm"]["text"], button["confirm"]["deny"]["text"]) == (
-        "Close voting", "Keep it open"
+        "Close voting",
+        "Keep it open",
     )
 
 
@@ -383,7 +408,8 @@ def test_a_vote_redraws_the_card_with_turnout_only_until_voting_closes(
     with uow_factory() as uow:
         set_case_card(
             SetCaseCard("surrey-children", voting, CHANNEL_ID, "1767000000.000100"),
-            uow=uow, now=clock.now(),
+            uow=uow,
+            now=clock.now(),
         )
     vote(app, slack_api, voting, TOM, ActionId.VOTE_NFA, "Handled by one agency.")
     card = slack_api.last("chat.update")
