@@ -30,10 +30,12 @@ from typing import Any
 from bot.clock import Clock
 from bot.domain.boards import Role
 from bot.domain.calendar import WorkingCalendar
+from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import RUNNING, working_days_left
 from bot.domain.reminders import (
     DEFAULT_ESCALATE_AFTER,
     DEFAULT_SENDING_HOURS,
+    DEFAULT_VOTE_REMINDERS,
     ReminderDue,
     SendingHours,
     digest_due,
@@ -43,6 +45,7 @@ from bot.domain.reminders import (
     reminder_due,
     reminder_horizon,
 )
+from bot.domain.votes import VOTING_ROLES
 from bot.services.common import board_calendar, board_config
 from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
 from messages.render import render_message
@@ -136,6 +139,17 @@ class _Board:
     calendar: WorkingCalendar
     hours: SendingHours
     digest_time: Any
+    vote_rules: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class VoteReminderView:
+    """What a vote reminder DM shows (reference and pseudonym, never a name)."""
+
+    reference: str
+    pseudonym: str
+    due: date
+    days_left: int
 
 
 @dataclass(frozen=True)
@@ -144,14 +158,16 @@ class _Job:
 
     dispatch_id: int
     recipients: tuple[str, ...]
-    view: ReminderView
+    view: ReminderView | VoteReminderView
     board: _Board
     attempts: int = 0
+    template: str = "reminder_dm"
 
 
 @dataclass
 class _Plan:
     slots: list[tuple[DeadlineRow, CaseRow, _Board, ReminderDue]] = field(default_factory=list)
+    votes: list[tuple[DeadlineRow, CaseRow, _Board, str, ReminderDue]] = field(default_factory=list)
 
 
 def _board(row: BoardRow) -> _Board:
@@ -162,8 +178,43 @@ def _board(row: BoardRow) -> _Board:
     except ValueError:  # pragma: no cover - board files are validated on sync
         hours = DEFAULT_SENDING_HOURS
     return _Board(
-        row.id, row.name, row.channel_id, board_calendar(config), hours, config.digest_time
+        row.id,
+        row.name,
+        row.channel_id,
+        board_calendar(config),
+        hours,
+        config.digest_time,
+        frozenset(config.step_rules.get(Trigger.CLOSE_VOTING, ())),
     )
+
+
+def vote_key_prefix(slack_id: str) -> str:
+    """Return the slot-key prefix of a member's vote reminders: ``vote:<member>:``."""
+    return f"vote:{slack_id}:"
+
+
+def _awaited_voters(uow: UnitOfWork, case: CaseRow) -> list[str]:
+    """Return the eligible members (voting role, active, not conflicted) yet to vote."""
+    assert case.id is not None
+    members = uow.members.of_board(case.board_id)
+    roles = uow.members.roles_of(m.id for m in members if m.id is not None)
+    conflicted = {c.member_id for c in uow.conflicts.of_case(case.id)}
+    voted = {b.member_id for b in uow.ballots.current(case.id, case.voting_round)}
+    return [
+        m.slack_id
+        for m in members
+        if m.id is not None
+        and roles.get(m.id, frozenset()) & VOTING_ROLES
+        and m.id not in conflicted
+        and m.id not in voted
+    ]
+
+
+def _vote_view(
+    deadline: DeadlineRow, case: CaseRow, board: _Board, today: date
+) -> VoteReminderView:
+    left = working_days_left(deadline.due_on, today, board.calendar)
+    return VoteReminderView(case.reference, case.pseudonym, deadline.due_on, left)
 
 
 def _is_postgres(uow: UnitOfWork) -> bool:
@@ -220,7 +271,24 @@ def _plan(uow: UnitOfWork, now: datetime, result: SweepResult) -> _Plan:
         )
         if slot is not None:
             plan.slots.append((deadline, case, board, slot))
-        if len(plan.slots) >= MAX_PER_SWEEP:
+        if case.state is CaseState.VOTING and deadline.rule_id in board.vote_rules:
+            for user in _awaited_voters(uow, case):
+                vote = reminder_due(
+                    deadline.due_on,
+                    calendar=board.calendar,
+                    now=now,
+                    leads=DEFAULT_VOTE_REMINDERS,
+                    sent=claimed.get(deadline.id, set()),
+                    status=deadline.status,
+                    sending_hours=board.hours,
+                    escalate_after=None,
+                    since=local_time(deadline.created_at).date(),
+                    overdue=False,
+                    prefix=vote_key_prefix(user),
+                )
+                if vote is not None:
+                    plan.votes.append((deadline, case, board, user, vote))
+        if len(plan.slots) + len(plan.votes) >= MAX_PER_SWEEP:
             break
     return plan
 
@@ -256,9 +324,38 @@ def _claim(
         return _Job(row.id, recipients, view, board)
 
 
+def _claim_vote(
+    uow_factory: UowFactory,
+    deadline: DeadlineRow,
+    case: CaseRow,
+    board: _Board,
+    user: str,
+    slot: ReminderDue,
+    now: datetime,
+    instance_id: str,
+) -> _Job | None:
+    """Claim one member's vote-reminder slot (keyed by the member); None when already claimed."""
+    assert deadline.id is not None
+    with uow_factory() as uow:
+        row = uow.dispatches.claim(
+            deadline.id,
+            slot.key,
+            lead=slot.lead,
+            now=now,
+            claimed_by=instance_id,
+            retry_at=now + LEASE,
+        )
+        if row is None or row.id is None:
+            uow.rollback()
+            return None
+        uow.commit()
+        view = _vote_view(deadline, case, board, local_time(now).date())
+        return _Job(row.id, (user,), view, board, template="vote_reminder_dm")
+
+
 def _send(job: _Job, gateway: SlackGateway, attempt: int) -> RetryLater | PermanentFailure | None:
     """DM every recipient; return the first failure (None when all went out)."""
-    message = render_message("reminder_dm", r=job.view)
+    message = render_message(job.template, r=job.view)
     if not job.recipients:
         return PermanentFailure("no_owner", FailureScope.RECIPIENT)
     for user in job.recipients:
@@ -300,11 +397,11 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_
     jobs: list[_Job] = []
     with uow_factory() as uow:
         due = [
-            (r.id, r.next_attempt_at, r.deadline_id, r.attempts)
+            (r.id, r.next_attempt_at, r.deadline_id, r.attempts, r.slot_key)
             for r in uow.dispatches.due_retries(now)
         ]
     today = local_time(now).date()
-    for dispatch_id, seen, deadline_id, attempts in due:
+    for dispatch_id, seen, deadline_id, attempts, slot_key in due:
         if dispatch_id is None or seen is None:
             continue
         with uow_factory() as uow:
@@ -325,6 +422,21 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_
                 uow.commit()
                 continue
             board = _board(board_row)
+            if slot_key.startswith("vote:"):
+                user = slot_key.split(":")[1]
+                if case.state is not CaseState.VOTING or user not in _awaited_voters(uow, case):
+                    if row is not None:
+                        uow.dispatches.mark_failed(
+                            row, error="vote no longer awaited", retry_at=None
+                        )
+                    uow.commit()
+                    continue
+                view = _vote_view(deadline, case, board, today)
+                uow.commit()
+                jobs.append(
+                    _Job(dispatch_id, (user,), view, board, attempts, template="vote_reminder_dm")
+                )
+                continue
             escalate = row is not None and row.lead < -DEFAULT_ESCALATE_AFTER
             recipients = _recipients(uow, board.id, deadline.owner_role, escalate)
             view = _view(deadline, case, board, today)
@@ -358,6 +470,12 @@ def sweep(
         uow.commit()
     for deadline, case, board, slot in plan.slots:
         job = _claim(uow_factory, deadline, case, board, slot, now, instance_id)
+        if job is None:
+            continue
+        result.claimed += 1
+        _record(uow_factory, job, _send(job, gateway, 1), now, result)
+    for deadline, case, board, user, slot in plan.votes:
+        job = _claim_vote(uow_factory, deadline, case, board, user, slot, now, instance_id)
         if job is None:
             continue
         result.claimed += 1

@@ -7,7 +7,7 @@ from datetime import date
 from bot.domain.boards import Role
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.protocols import Event
-from bot.jobs import DigestLine, ReminderView
+from bot.jobs import DigestLine, ReminderView, VoteReminderView
 from bot.services.views import DeadlineView
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
@@ -47,6 +47,10 @@ REMINDER_EXAMPLES = {
         for n, k in ((5, "before"), (0, "due_day"), (-2, "overdue"), (-4, "escalation"))
     ]
     + [{"r": ReminderView(8, "SCR-2026-002", NASTY, NASTY * 20, date(2026, 3, 9), 1, "before")}],
+    "vote_reminder_dm": [
+        {"r": VoteReminderView("SCR-2026-001", "Child A", date(2026, 3, 4), 2)},
+        {"r": VoteReminderView("SCR-2026-002", NASTY, date(2026, 3, 4), 0)},
+    ],
     "digest": [
         {"board_name": "Surrey", "day": date(2026, 3, 2), "overdue": [], "due_soon": []},
         {"board_name": NASTY, "day": date(2026, 3, 2), "overdue": _LINES[1:], "due_soon": _LINES},
