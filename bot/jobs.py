@@ -32,6 +32,7 @@ from bot.domain.boards import Role
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import RUNNING, working_days_left
+from bot.domain.errors import DomainError
 from bot.domain.reminders import (
     DEFAULT_ESCALATE_AFTER,
     DEFAULT_SENDING_HOURS,
@@ -46,7 +47,9 @@ from bot.domain.reminders import (
     reminder_horizon,
 )
 from bot.domain.votes import VOTING_ROLES
-from bot.services.common import board_calendar, board_config
+from bot.recommendation import closing_messages
+from bot.services.common import SYSTEM, board_calendar, board_config
+from bot.services.voting import CloseVoting, close_voting
 from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
 from messages.render import render_message
 from store.models import BoardRow, CaseRow, DeadlineRow
@@ -82,6 +85,7 @@ class SweepResult:
         failed: reminders that failed for good (for example the owner's account is gone).
         retried: earlier failures taken up again.
         digests: board digests posted.
+        closed: votes this sweeper closed at their deadline.
     """
 
     considered: int = 0
@@ -91,6 +95,7 @@ class SweepResult:
     failed: int = 0
     retried: int = 0
     digests: int = 0
+    closed: int = 0
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ class _Board:
     hours: SendingHours
     digest_time: Any
     vote_rules: frozenset[str] = frozenset()
+    auto_close: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,7 @@ class _Job:
 class _Plan:
     slots: list[tuple[DeadlineRow, CaseRow, _Board, ReminderDue]] = field(default_factory=list)
     votes: list[tuple[DeadlineRow, CaseRow, _Board, str, ReminderDue]] = field(default_factory=list)
+    closes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _board(row: BoardRow) -> _Board:
@@ -185,6 +192,7 @@ def _board(row: BoardRow) -> _Board:
         hours,
         config.digest_time,
         frozenset(config.step_rules.get(Trigger.CLOSE_VOTING, ())),
+        config.open_voting_on_referral,
     )
 
 
@@ -271,7 +279,11 @@ def _plan(uow: UnitOfWork, now: datetime, result: SweepResult) -> _Plan:
         )
         if slot is not None:
             plan.slots.append((deadline, case, board, slot))
-        if case.state is CaseState.VOTING and deadline.rule_id in board.vote_rules:
+        is_vote = case.state is CaseState.VOTING and deadline.rule_id in board.vote_rules
+        if is_vote and board.auto_close and deadline.due_on < today:
+            plan.closes.append((case.reference, board.id))
+            continue
+        if is_vote:
             for user in _awaited_voters(uow, case):
                 vote = reminder_due(
                     deadline.due_on,
@@ -351,6 +363,43 @@ def _claim_vote(
         uow.commit()
         view = _vote_view(deadline, case, board, local_time(now).date())
         return _Job(row.id, (user,), view, board, template="vote_reminder_dm")
+
+
+def close_at_deadline(
+    reference: str,
+    board_id: str,
+    *,
+    uow_factory: UowFactory,
+    gateway: SlackGateway,
+    now: datetime,
+) -> bool:
+    """Close a vote whose deadline has passed, as the bot, and send the recommendation.
+
+    The case's state is the claim: the sweeper whose close moves it out of voting sends the DMs
+    and the channel notice (the same as the chair's close); another finds it closed and stops.
+    Source: PRODUCT.md §Voting ("or it closes at its deadline").
+
+    Returns:
+        Whether this call closed it.
+    """
+    try:
+        with uow_factory() as uow:
+            closed = close_voting(
+                CloseVoting(reference, SYSTEM, board_id=board_id), uow=uow, now=now
+            )
+    except DomainError as refusal:
+        logger.info("vote on %s not closed at its deadline: %s", reference, type(refusal).__name__)
+        return False
+    rec = closed.recommendation
+    dms, notice = closing_messages(uow_factory, rec)
+    for user, message in dms:
+        outcome = gateway.send_dm(user, message["text"], message["blocks"])
+        if isinstance(outcome, RetryLater | PermanentFailure):
+            logger.warning("recommendation DM for %s not sent: %s", reference, outcome.error)
+    outcome = gateway.post_message(rec.case.board_channel, notice["text"], notice["blocks"])
+    if isinstance(outcome, RetryLater | PermanentFailure):
+        logger.warning("closing notice for %s not posted: %s", reference, outcome.error)
+    return True
 
 
 def _send(job: _Job, gateway: SlackGateway, attempt: int) -> RetryLater | PermanentFailure | None:
@@ -474,6 +523,11 @@ def sweep(
             continue
         result.claimed += 1
         _record(uow_factory, job, _send(job, gateway, 1), now, result)
+    for reference, board_id in plan.closes:
+        if close_at_deadline(
+            reference, board_id, uow_factory=uow_factory, gateway=gateway, now=now
+        ):
+            result.closed += 1
     for deadline, case, board, user, slot in plan.votes:
         job = _claim_vote(uow_factory, deadline, case, board, user, slot, now, instance_id)
         if job is None:

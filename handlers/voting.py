@@ -21,6 +21,8 @@ from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
+from bot.recommendation import closing_messages
+from bot.recommendation import recommendation_recipients as recommendation_recipients_of
 from bot.services.queries import CaseStatus, case_status
 from bot.services.views import CaseRef, RecommendationView, VoteCounts
 from bot.services.voting import (
@@ -232,11 +234,10 @@ def _close(client: WebClient, deps: Deps, cmd: CloseVoting) -> None:
     with deps.uow_factory() as uow:
         closed = close_voting(cmd, uow=uow, now=deps.clock.now())
     rec = closed.recommendation
-    for user, can_decide in recommendation_recipients(deps, rec):
+    dms, notice = closing_messages(deps.uow_factory, rec)
+    for user, message in dms:
         dm = client.conversations_open(users=user)["channel"]["id"]
-        message = render_message("recommendation_dm", rec=rec, can_decide=can_decide)
         client.chat_postMessage(channel=dm, **message)
-    notice = render_message("voting_closed", case=rec.case, counts=rec.counts)
     client.chat_postMessage(channel=rec.case.board_channel, **notice)
     refresh_card(client, deps, rec.case, rec.counts)
 
@@ -247,11 +248,7 @@ def recommendation_recipients(deps: Deps, rec: RecommendationView) -> list[tuple
     Returns ``(slack_id, can_decide)`` pairs, one per person: a chair who is not also a
     decision-maker gets the DM without the "Record decision" button.
     """
-    with deps.uow_factory() as uow:
-        chairs = [m.slack_id for m in uow.members.with_role(rec.case.board_id, Role.CHAIR)]
-    recipients = [(user, True) for user in rec.decision_makers]
-    recipients += [(user, False) for user in chairs if user not in rec.decision_makers]
-    return recipients
+    return recommendation_recipients_of(deps.uow_factory, rec)
 
 
 # -- shared with handlers.decision -------------------------------------------------------------

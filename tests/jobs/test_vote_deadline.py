@@ -10,22 +10,25 @@ from sqlmodel import select
 
 from bot.domain.cases import CaseState
 from bot.domain.votes import Recommendation
-from store.models import BallotRow, BoardRow, DeadlineRow, MemberRow
+from bot.services.common import SYSTEM
+from store.models import AuditEventRow, BallotRow, BoardRow, DeadlineRow, MemberRow
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import PRIYA, SUBJECT, SURREY, posted
 
 TOM = "U0TOM00003"
+GRACE = "U0GRA00005"  # decision-maker
 
 
 @pytest.fixture
 def voting_case(make_case, uow_factory, clock):
     """A Surrey case in voting whose vote deadline (the close_voting step rule) is Wed 4 Mar."""
 
-    def _make(*, voted: tuple[str, ...] = ()) -> str:
+    def _make(*, voted: tuple[str, ...] = (), auto_close: bool = False) -> str:
         reference, deadline_id = make_case(date(2026, 3, 4), label="Sub-group vote")
         with uow_factory() as uow:
             board = uow.session.get(BoardRow, SURREY)
             board.step_rules = {**board.step_rules, "close_voting": ["test-rule"]}
+            board.open_voting_on_referral = auto_close
             deadline = uow.session.get(DeadlineRow, deadline_id)
             deadline.reminders = []  # only the vote reminders are under test
             case = uow.cases.by_reference(SURREY, reference)
@@ -80,3 +83,44 @@ def test_members_yet_to_vote_are_reminded_once_and_voters_are_not(
     keys = {r.slot_key for r in dispatches()}
     assert f"vote:{TOM}:lead:2:2026-03-04" in keys
     assert not any(k.startswith(f"vote:{PRIYA}:") for k in keys)
+
+
+def test_voting_closes_by_the_system_once_its_deadline_day_has_passed(
+    voting_case, run_sweep, slack_api, uow_factory, at
+):
+    reference = voting_case(voted=(PRIYA,), auto_close=True)
+    at(2026, 3, 4, 10)  # the due day: still open
+    on_the_day = run_sweep()
+    at(2026, 3, 5, 10)  # the next working day
+
+    first = run_sweep()
+    second = run_sweep()
+
+    assert (on_the_day.closed, first.closed, second.closed) == (0, 1, 0)
+    with uow_factory() as uow:
+        case = uow.cases.by_reference(SURREY, reference)
+        assert case.state is CaseState.AWAITING_DECISION
+        [event] = uow.session.exec(
+            select(AuditEventRow).where(
+                AuditEventRow.case_id == case.id, AuditEventRow.action == "voting_closed"
+            )
+        ).all()
+        assert event.actor == SYSTEM
+        channel = uow.session.get(BoardRow, SURREY).channel_id
+    messages = posted(slack_api)
+    [grace] = [m for m in messages if m["channel"] == dm_channel(GRACE)]
+    assert reference in grace["text"]
+    [notice] = [m for m in messages if m["channel"] == channel]
+    assert reference in notice["text"] and SUBJECT not in json.dumps(notice)
+    assert SUBJECT not in json.dumps(grace)
+
+
+def test_without_auto_close_the_vote_stays_open_after_its_deadline(
+    voting_case, run_sweep, uow_factory, at
+):
+    reference = voting_case(auto_close=False)
+    at(2026, 3, 5, 10)
+
+    assert run_sweep().closed == 0
+    with uow_factory() as uow:
+        assert uow.cases.by_reference(SURREY, reference).state is CaseState.VOTING
