@@ -315,25 +315,16 @@ def _claim(
     instance_id: str,
 ) -> _Job | None:
     """Claim one slot in its own transaction; None when another sweeper has it."""
-    assert deadline.id is not None
     with uow_factory() as uow:
-        row = uow.dispatches.claim(
-            deadline.id,
-            slot.key,
-            lead=slot.lead,
-            now=now,
-            claimed_by=instance_id,
-            retry_at=now + LEASE,
-        )
-        if row is None or row.id is None:
-            uow.rollback()
+        row_id = _claim_slot(uow, deadline, slot, now, instance_id)
+        if row_id is None:
             return None
         recipients = _recipients(uow, board.id, deadline.owner_role, slot.escalate)
         uow.commit()
-        view = _view(deadline, case, board, local_time(now).date())
-        if slot.escalate:
-            view = ReminderView(**{**view.__dict__, "kind": "escalation"})
-        return _Job(row.id, recipients, view, board)
+    view = _view(deadline, case, board, local_time(now).date())
+    if slot.escalate:
+        view = ReminderView(**{**view.__dict__, "kind": "escalation"})
+    return _Job(row_id, recipients, view, board)
 
 
 def _claim_vote(
@@ -347,22 +338,27 @@ def _claim_vote(
     instance_id: str,
 ) -> _Job | None:
     """Claim one member's vote-reminder slot (keyed by the member); None when already claimed."""
-    assert deadline.id is not None
     with uow_factory() as uow:
-        row = uow.dispatches.claim(
-            deadline.id,
-            slot.key,
-            lead=slot.lead,
-            now=now,
-            claimed_by=instance_id,
-            retry_at=now + LEASE,
-        )
-        if row is None or row.id is None:
-            uow.rollback()
+        row_id = _claim_slot(uow, deadline, slot, now, instance_id)
+        if row_id is None:
             return None
         uow.commit()
-        view = _vote_view(deadline, case, board, local_time(now).date())
-        return _Job(row.id, (user,), view, board, template="vote_reminder_dm")
+    view = _vote_view(deadline, case, board, local_time(now).date())
+    return _Job(row_id, (user,), view, board, template="vote_reminder_dm")
+
+
+def _claim_slot(
+    uow: UnitOfWork, deadline: DeadlineRow, slot: ReminderDue, now: datetime, instance_id: str
+) -> int | None:
+    """Insert the dispatch row for ``slot`` (leased for LEASE); None, rolled back, if taken."""
+    assert deadline.id is not None
+    row = uow.dispatches.claim(
+        deadline.id, slot.key, lead=slot.lead, now=now, claimed_by=instance_id, retry_at=now + LEASE
+    )
+    if row is None or row.id is None:
+        uow.rollback()
+        return None
+    return row.id
 
 
 def close_at_deadline(
