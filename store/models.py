@@ -291,6 +291,9 @@ class ReminderDispatchRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = _when(nullable=True)
+    # Recipients (Slack user IDs, space-separated) this slot's DM already reached: a retry after
+    # a partial failure sends only to the others.
+    delivered_to: str = Field(default="", sa_type=Text)
 
 
 class BoardDispatchRow(SQLModel, table=True):
@@ -307,6 +310,36 @@ class BoardDispatchRow(SQLModel, table=True):
     claimed_at: datetime = _when()
     claimed_by: str = Field(default="", max_length=100)
     attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message a workflow step owes Slack (a recommendation DM, a closing notice, a card redraw).
+
+    Written in the step's own transaction, so the step and its messages commit together; sent
+    after commit and retried with backoff until Slack takes it. ``dedupe_key`` (unique) makes a
+    step that runs twice owe each message once. ``payload`` is the rendered message (JSON of
+    ``text`` and ``blocks``), cleared once sent, so names and rationales are not kept twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = _fk("boards.id")
+    case_id: int | None = _fk("cases.id", nullable=True, index=True)
+    dedupe_key: str = Field(max_length=160)
+    kind: str = Field(max_length=40)  # "recommendation_dm", "voting_closed", "card", ...
+    recipient: str = Field(max_length=32)  # a Slack user ID (DM) or channel ID
+    payload: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _when()
+    claimed_by: str = Field(default="", max_length=100)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = _when(nullable=True)
 
