@@ -1,0 +1,69 @@
+"""The APScheduler ``BackgroundScheduler`` that runs the sweep and digests in ``casedesk run``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.clock import Clock
+from bot.jobs.digest import run_digests
+from bot.jobs.sending import sweep
+from bot.jobs.views import (
+    SweepResult,
+    UowFactory,
+)
+from bot.slack_gateway import SlackGateway
+
+logger = logging.getLogger(__name__)
+
+
+def run_once(
+    *, uow_factory: UowFactory, gateway: SlackGateway, clock: Clock, instance_id: str
+) -> SweepResult:
+    """One scheduler tick: the reminder sweep, then the digests; errors are logged, not raised."""
+    result = SweepResult()
+    try:
+        result = sweep(
+            uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id=instance_id
+        )
+        result.digests = run_digests(
+            uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id=instance_id
+        )
+    except Exception:  # a tick must never kill the scheduler
+        logger.exception("reminder sweep failed")
+    return result
+
+
+def start_scheduler(
+    *,
+    uow_factory: UowFactory,
+    gateway: SlackGateway,
+    clock: Clock,
+    instance_id: str,
+    sweep_seconds: float,
+) -> Any:
+    """Start an APScheduler ``BackgroundScheduler`` (Europe/London) running :func:`run_once`.
+
+    Returns:
+        The running scheduler; call ``shutdown()`` on it when the process stops.
+    """
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    scheduler.add_job(
+        run_once,
+        "interval",
+        seconds=sweep_seconds,
+        kwargs={
+            "uow_factory": uow_factory,
+            "gateway": gateway,
+            "clock": clock,
+            "instance_id": instance_id,
+        },
+        id="casedesk-sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=clock.now(),
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,245 @@
+"""Claiming, sending and recording reminders: each slot once, retried until Slack takes it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.domain.cases import CaseState
+from bot.domain.deadlines import RUNNING
+from bot.domain.reminders import (
+    DEFAULT_ESCALATE_AFTER,
+    ReminderDue,
+    local_time,
+    next_send_time,
+)
+from bot.jobs.planning import (
+    awaited_voters,
+    plan_sweep,
+    recipients_of,
+)
+from bot.jobs.views import (
+    BoardSettings,
+    ReminderView,
+    SweepResult,
+    UowFactory,
+    VoteReminderView,
+    board_settings,
+    reminder_view,
+    vote_view,
+)
+from bot.jobs.vote_deadline import close_at_deadline
+from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
+from messages.render import render_message
+from store.models import CaseRow, DeadlineRow
+from store.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+"""How long a claim or a taken retry is this sweeper's before another may retry it."""
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One reminder to send: the dispatch claimed, whom to, and what."""
+
+    dispatch_id: int
+    recipients: tuple[str, ...]
+    view: ReminderView | VoteReminderView
+    board: BoardSettings
+    attempts: int = 0
+    template: str = "reminder_dm"
+
+
+def _claim(
+    uow_factory: UowFactory,
+    deadline: DeadlineRow,
+    case: CaseRow,
+    board: BoardSettings,
+    slot: ReminderDue,
+    now: datetime,
+    instance_id: str,
+) -> _Job | None:
+    """Claim one slot in its own transaction; None when another sweeper has it."""
+    with uow_factory() as uow:
+        row_id = _claim_slot(uow, deadline, slot, now, instance_id)
+        if row_id is None:
+            return None
+        recipients = recipients_of(uow, board.id, deadline.owner_role, slot.escalate)
+        uow.commit()
+    view = reminder_view(deadline, case, board, local_time(now).date())
+    if slot.escalate:
+        view = ReminderView(**{**view.__dict__, "kind": "escalation"})
+    return _Job(row_id, recipients, view, board)
+
+
+def _claim_vote(
+    uow_factory: UowFactory,
+    deadline: DeadlineRow,
+    case: CaseRow,
+    board: BoardSettings,
+    user: str,
+    slot: ReminderDue,
+    now: datetime,
+    instance_id: str,
+) -> _Job | None:
+    """Claim one member's vote-reminder slot (keyed by the member); None when already claimed."""
+    with uow_factory() as uow:
+        row_id = _claim_slot(uow, deadline, slot, now, instance_id)
+        if row_id is None:
+            return None
+        uow.commit()
+    view = vote_view(deadline, case, board, local_time(now).date())
+    return _Job(row_id, (user,), view, board, template="vote_reminder_dm")
+
+
+def _claim_slot(
+    uow: UnitOfWork, deadline: DeadlineRow, slot: ReminderDue, now: datetime, instance_id: str
+) -> int | None:
+    """Insert the dispatch row for ``slot`` (leased for LEASE); None, rolled back, if taken."""
+    assert deadline.id is not None
+    row = uow.dispatches.claim(
+        deadline.id, slot.key, lead=slot.lead, now=now, claimed_by=instance_id, retry_at=now + LEASE
+    )
+    if row is None or row.id is None:
+        uow.rollback()
+        return None
+    return row.id
+
+
+def _send(job: _Job, gateway: SlackGateway, attempt: int) -> RetryLater | PermanentFailure | None:
+    """DM every recipient; return the first failure (None when all went out)."""
+    message = render_message(job.template, r=job.view)
+    if not job.recipients:
+        return PermanentFailure("no_owner", FailureScope.RECIPIENT)
+    for user in job.recipients:
+        outcome = gateway.send_dm(user, message["text"], message["blocks"], attempt=attempt)
+        if isinstance(outcome, RetryLater | PermanentFailure):
+            return outcome
+    return None
+
+
+def _record(
+    uow_factory: UowFactory,
+    job: _Job,
+    outcome: RetryLater | PermanentFailure | None,
+    now: datetime,
+    result: SweepResult,
+) -> None:
+    """Record the outcome of a send in its own transaction."""
+    with uow_factory() as uow:
+        row = uow.dispatches.get(job.dispatch_id)
+        if row is None:  # pragma: no cover - dispatches are never deleted
+            return
+        if outcome is None:
+            uow.dispatches.mark_sent(row, now=now)
+            result.sent += 1
+        elif isinstance(outcome, RetryLater):
+            wait = now + timedelta(seconds=max(outcome.after_seconds, 1.0))
+            retry_at = next_send_time(wait, job.board.calendar, job.board.hours)
+            uow.dispatches.mark_failed(row, error=outcome.error, retry_at=retry_at)
+            result.deferred += 1
+        else:
+            uow.dispatches.mark_failed(row, error=outcome.error, retry_at=None)
+            result.failed += 1
+            logger.warning("reminder %s failed for good: %s", job.dispatch_id, outcome.error)
+        uow.commit()
+
+
+def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_Job]:
+    """Take the retries that are due: each one leased to this sweeper by compare-and-set."""
+    jobs: list[_Job] = []
+    with uow_factory() as uow:
+        due = [
+            (r.id, r.next_attempt_at, r.deadline_id, r.attempts, r.slot_key)
+            for r in uow.dispatches.due_retries(now)
+        ]
+    today = local_time(now).date()
+    for dispatch_id, seen, deadline_id, attempts, slot_key in due:
+        if dispatch_id is None or seen is None:
+            continue
+        with uow_factory() as uow:
+            if not uow.dispatches.lease(dispatch_id, seen=seen, until=now + LEASE):
+                uow.rollback()
+                continue
+            deadline = uow.deadlines.get(deadline_id)
+            case = uow.cases.get(deadline.case_id) if deadline is not None else None
+            board_row = uow.boards.get(case.board_id) if case is not None else None
+            if deadline is None or case is None or board_row is None:
+                continue
+            row = uow.dispatches.get(dispatch_id)
+            if deadline.status not in RUNNING:
+                if row is not None:
+                    uow.dispatches.mark_failed(
+                        row, error="deadline no longer running", retry_at=None
+                    )
+                uow.commit()
+                continue
+            board = board_settings(board_row)
+            if slot_key.startswith("vote:"):
+                user = slot_key.split(":")[1]
+                if case.state is not CaseState.VOTING or user not in awaited_voters(uow, case):
+                    if row is not None:
+                        uow.dispatches.mark_failed(
+                            row, error="vote no longer awaited", retry_at=None
+                        )
+                    uow.commit()
+                    continue
+                view = vote_view(deadline, case, board, today)
+                uow.commit()
+                jobs.append(
+                    _Job(dispatch_id, (user,), view, board, attempts, template="vote_reminder_dm")
+                )
+                continue
+            escalate = row is not None and row.lead < -DEFAULT_ESCALATE_AFTER
+            recipients = recipients_of(uow, board.id, deadline.owner_role, escalate)
+            view = reminder_view(deadline, case, board, today)
+            uow.commit()
+        jobs.append(_Job(dispatch_id, recipients, view, board, attempts))
+    return jobs
+
+
+def sweep(
+    *, uow_factory: UowFactory, gateway: SlackGateway, clock: Clock, instance_id: str
+) -> SweepResult:
+    """Send every reminder due now, once, and retry the ones Slack could not take earlier.
+
+    Args:
+        uow_factory: opens a unit of work on the database.
+        gateway: sends the DMs.
+        clock: the current time.
+        instance_id: names this process in the claims (for operators reading the table).
+
+    Returns:
+        Counts of what the sweep did.
+    """
+    now = clock.now()
+    result = SweepResult()
+    jobs = _retries(uow_factory, now, instance_id)
+    result.retried = len(jobs)
+    for job in jobs:
+        _record(uow_factory, job, _send(job, gateway, job.attempts + 1), now, result)
+    with uow_factory() as uow:
+        plan = plan_sweep(uow, now, result)
+        uow.commit()
+    for deadline, case, board, slot in plan.slots:
+        job = _claim(uow_factory, deadline, case, board, slot, now, instance_id)
+        if job is None:
+            continue
+        result.claimed += 1
+        _record(uow_factory, job, _send(job, gateway, 1), now, result)
+    for reference, board_id in plan.closes:
+        if close_at_deadline(
+            reference, board_id, uow_factory=uow_factory, gateway=gateway, now=now
+        ):
+            result.closed += 1
+    for deadline, case, board, user, slot in plan.votes:
+        job = _claim_vote(uow_factory, deadline, case, board, user, slot, now, instance_id)
+        if job is None:
+            continue
+        result.claimed += 1
+        _record(uow_factory, job, _send(job, gateway, 1), now, result)
+    return result
