@@ -52,15 +52,41 @@ def require_reason(reason: str) -> str:
     return text
 
 
+class ExtensionField(StrEnum):
+    """The part of an extension request a refusal is about (a modal shows it by that field)."""
+
+    DEADLINE = "deadline"
+    NEW_DUE = "new_due"
+    REASON = "reason"
+
+
+class ExtensionRefused(InvalidInput):
+    """An extension the rules refuse, naming the input at fault.
+
+    Args:
+        field: which input: the deadline chosen, the new date, or the reason.
+        message: what is wrong, fit to show the person.
+    """
+
+    def __init__(self, field: ExtensionField, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def check_extension(current_due: date, new_due: date) -> None:
     """Check that ``new_due`` extends a deadline now due on ``current_due``.
 
+    Source: 002_0ceef0fde733de82.txt §1.5 (a "proposed new extension date": later than the one
+    it replaces).
+
     Raises:
-        InvalidInput: the new date is not after the current one.
+        ExtensionRefused: (``NEW_DUE``) the new date is not after the current one.
     """
     if new_due <= current_due:
-        raise InvalidInput(
-            f"The new date must be after the current due date ({current_due.isoformat()})."
+        raise ExtensionRefused(
+            ExtensionField.NEW_DUE,
+            "The new date must be after the current due date "
+            f"({current_due:%a} {current_due.day} {current_due:%b %Y}).",
         )
 
 
