@@ -16,7 +16,7 @@ from bot.domain.deadlines import (
     DeadlineStatus,
     ExtensionField,
     ExtensionRefused,
-    check_extension,
+    extension_date_problem,
     require_reason,
     resumed_due,
 )
@@ -93,19 +93,26 @@ def extend_deadline(cmd: ExtendDeadline, *, uow: UnitOfWork, now: datetime) -> D
         or (cmd.board_id is not None and ctx.case.board_id != cmd.board_id)
     ):
         raise ExtensionRefused(
-            ExtensionField.DEADLINE, f"That deadline is not one of {cmd.case_ref}'s."
+            {ExtensionField.DEADLINE: f"That deadline is not one of {cmd.case_ref}'s."}
         )
     _owner_or_manager(ctx, deadline, "extend this deadline")
     if not deadline.status.is_running:
         raise ExtensionRefused(
-            ExtensionField.DEADLINE,
-            f"That deadline is {deadline.status.value}; only a running one can be extended.",
+            {
+                ExtensionField.DEADLINE: f"That deadline is {deadline.status.value}; "
+                "only a running one can be extended."
+            }
         )
+    problems: dict[ExtensionField, str] = {}
     try:
         reason = require_reason(cmd.reason)
     except InvalidInput as err:
-        raise ExtensionRefused(ExtensionField.REASON, str(err)) from err
-    check_extension(deadline.due_on, cmd.new_due)
+        problems[ExtensionField.REASON] = str(err)
+    late = extension_date_problem(deadline.due_on, cmd.new_due)
+    if late:
+        problems[ExtensionField.NEW_DUE] = late
+    if problems:
+        raise ExtensionRefused(problems)
     before = deadline.due_on
     deadline.due_on, deadline.status, deadline.reason = cmd.new_due, DeadlineStatus.EXTENDED, reason
     deadline.updated_at = now

@@ -58,19 +58,25 @@ def test_an_extension_moves_the_date_and_keeps_the_reason(referred, run, uow_fac
 
 
 @pytest.mark.parametrize(
-    ("new_due", "reason", "field", "message"),
+    ("new_due", "reason", "fields", "message"),
     [
-        (date(2026, 4, 30), "  ", ExtensionField.REASON, "reason"),
-        (date(2026, 4, 2), "x", ExtensionField.NEW_DUE, r"after the current due date \(Thu 2 Apr"),
+        (date(2026, 4, 30), "  ", {ExtensionField.REASON}, "reason"),
+        (
+            date(2026, 4, 2),
+            "x",
+            {ExtensionField.NEW_DUE},
+            r"after the current due date \(Thu 2 Apr",
+        ),
+        (date(2026, 3, 1), "", {ExtensionField.REASON, ExtensionField.NEW_DUE}, "reason.*after"),
     ],
 )
 def test_an_extension_needs_a_reason_and_a_later_date(
-    referred, run, uow_factory, new_due, reason, field, message
+    referred, run, uow_factory, new_due, reason, fields, message
 ):
     _, decision, _ = referred
     with pytest.raises(ExtensionRefused, match=message) as refused:
         run(extend_deadline, ExtendDeadline(decision.id, BEN, new_due, reason))
-    assert refused.value.field is field and isinstance(refused.value, InvalidInput)
+    assert set(refused.value.problems) == fields and isinstance(refused.value, InvalidInput)
     with uow_factory() as uow:
         assert uow.deadlines.get(decision.id).due_on == date(2026, 4, 2)
 
@@ -91,7 +97,7 @@ def test_an_extension_chosen_from_one_case_refuses_a_deadline_of_another(
         ExtendDeadline(decision.id, BEN, date(2026, 4, 30), "Trial", case_ref=ref.lower()),
     )
 
-    assert refused.value.field is ExtensionField.DEADLINE
+    assert set(refused.value.problems) == {ExtensionField.DEADLINE}
     assert out.deadline.due_on == date(2026, 4, 30)
     assert len(audit_rows(ref, "deadline_extended")) == 1
     assert audit_rows(other, "deadline_extended") == []
@@ -107,7 +113,7 @@ def test_a_deadline_no_longer_running_is_not_extended(referred, run, uow_factory
             ExtendDeadline(recommendation.id, BEN, date(2026, 5, 1), "Late", case_ref=ref),
         )
 
-    assert refused.value.field is ExtensionField.DEADLINE
+    assert set(refused.value.problems) == {ExtensionField.DEADLINE}
     with uow_factory() as uow:
         assert uow.deadlines.get(recommendation.id).due_on == recommendation.due_on
 
