@@ -1,17 +1,18 @@
-"""Reminder buttons and deadline commands by signed Slack payloads: done, extend, pause, resume."""
+"""Reminder buttons and deadline commands by signed Slack payloads: done, pause, resume.
+
+Extending (the Extend button and ``/review extend``): ``test_extend.py``.
+"""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from bot.domain.deadlines import DeadlineStatus
-from messages.ids import ActionId, BlockId, CallbackId
+from messages.ids import ActionId
 from store.models import AuditEventRow, DeadlineRow
 from tests.fakes.signing import bolt_request, slash_command_body
-from tests.slack.interactions import BEN, SUBJECT, body_of, click, opened_view, refer, submit
+from tests.slack.interactions import BEN, SUBJECT, click, refer
 
 
 @pytest.fixture
@@ -53,55 +54,6 @@ def test_mark_done_on_a_reminder_marks_the_deadline_done_and_audits_it(
     answer = slack_api.calls_to("response_url")[-1].args
     assert "marked done" in answer["text"] and ref in answer["text"]
     assert SUBJECT not in answer["text"]
-
-
-def test_extend_opens_a_modal_whose_date_and_reason_are_checked_before_extending(
-    app, slack_api, ref, uow_factory
-):
-    first = deadlines(uow_factory)[0]
-    click(app, slack_api, ActionId.EXTEND, f"{ref}:{first.id}", BEN)
-    view = opened_view(slack_api)
-    assert view["callback_id"] == CallbackId.EXTEND_MODAL
-    assert SUBJECT not in str(view)
-
-    too_early = submit(
-        app,
-        view,
-        {
-            BlockId.NEW_DUE_DATE: {"selected_date": first.due_on.isoformat()},
-            BlockId.EXTEND_REASON: {"value": " "},
-        },
-        BEN,
-    )
-    later = date(first.due_on.year + 1, 1, 15).isoformat()
-    extended = submit(
-        app,
-        view,
-        {
-            BlockId.NEW_DUE_DATE: {"selected_date": later},
-            BlockId.EXTEND_REASON: {"value": "Police asked"},
-        },
-        BEN,
-    )
-
-    errors = body_of(too_early)["errors"]
-    assert set(errors) == {BlockId.NEW_DUE_DATE, BlockId.EXTEND_REASON}
-    assert body_of(extended) == {}
-    row = next(d for d in deadlines(uow_factory) if d.id == first.id)
-    assert row.due_on.isoformat() == later and row.status is DeadlineStatus.EXTENDED
-    assert row.reason == "Police asked"
-    [audit] = audited(uow_factory, "deadline_extended")
-    assert audit.case_reference == ref and audit.actor == BEN
-
-
-def test_review_extend_ref_opens_the_extend_modal_for_the_next_deadline(
-    app, slack_api, ref, uow_factory
-):
-    command(app, slack_api, f"extend {ref}")
-
-    view = opened_view(slack_api)
-    assert view["callback_id"] == CallbackId.EXTEND_MODAL
-    assert ref in str(view["blocks"][0])
 
 
 def test_pause_and_resume_need_a_reason_change_the_deadlines_and_are_audited(
