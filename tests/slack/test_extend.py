@@ -9,44 +9,28 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-import pytest
-from sqlmodel import select
-
 from bot.domain.deadlines import DeadlineStatus
 from bot.services.deadlines import ExtendDeadline, MarkDone, extend_deadline, mark_done
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import clip, day
-from store.models import AuditEventRow, DeadlineRow
-from tests.fakes.signing import bolt_request, slash_command_body
-from tests.slack.interactions import BEN, SUBJECT, TOM, body_of, click, opened_view, refer, submit
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
-
-
-def deadlines(uow_factory) -> list[DeadlineRow]:
-    """Every deadline row, soonest first."""
-    with uow_factory() as uow:
-        query = select(DeadlineRow).order_by(DeadlineRow.due_on, DeadlineRow.id)
-        return list(uow.session.exec(query))
+from store.models import AuditEventRow
+from tests.slack.interactions import (
+    BEN,
+    SUBJECT,
+    TOM,
+    audit_rows,
+    body_of,
+    click,
+    deadline_rows,
+    opened_view,
+    refer,
+    slash,
+    submit,
+)
 
 
 def extensions(uow_factory) -> list[AuditEventRow]:
-    with uow_factory() as uow:
-        query = select(AuditEventRow).where(AuditEventRow.action == "deadline_extended")
-        return list(uow.session.exec(query))
-
-
-def command(app, slack_api, text: str, user: str = BEN) -> None:
-    body = slash_command_body(text=text, user_id=user, response_url=slack_api.response_url("c"))
-    assert app.dispatch(bolt_request(body)).status == 200
+    return audit_rows(uow_factory, "deadline_extended")
 
 
 def fields(deadline_id: int | str, new_due: date | None, reason: str) -> dict:
@@ -77,10 +61,10 @@ def picker(view: dict) -> dict:
 def test_review_extend_lists_the_running_deadlines_with_the_next_one_chosen(
     app, slack_api, ref, uow_factory, clock
 ):
-    first, second = deadlines(uow_factory)  # both due Thu 2 Apr: extend one to order them
+    first, second = deadline_rows(uow_factory)  # both due Thu 2 Apr: extend one to order them
     later = extend(uow_factory, clock, first.id, first.due_on + timedelta(days=14))
 
-    command(app, slack_api, f"extend {ref.lower()}")
+    slash(app, slack_api, f"extend {ref.lower()}")
 
     view = opened_view(slack_api)
     assert view["callback_id"] == CallbackId.EXTEND_MODAL
@@ -97,11 +81,11 @@ def test_review_extend_lists_the_running_deadlines_with_the_next_one_chosen(
 
 
 def test_a_deadline_already_done_is_not_offered(app, slack_api, ref, uow_factory, clock):
-    first, second = deadlines(uow_factory)
+    first, second = deadline_rows(uow_factory)
     with uow_factory() as uow:
         mark_done(MarkDone(first.id, BEN), uow=uow, now=clock.now())
 
-    command(app, slack_api, f"extend {ref}")
+    slash(app, slack_api, f"extend {ref}")
 
     select_ = picker(opened_view(slack_api))
     assert [o["value"] for o in select_["options"]] == [str(second.id)]
@@ -111,20 +95,20 @@ def test_a_deadline_already_done_is_not_offered(app, slack_api, ref, uow_factory
 def test_extending_the_second_deadline_moves_only_that_one_audits_it_and_status_shows_it(
     app, slack_api, ref, uow_factory
 ):
-    first, second = deadlines(uow_factory)
-    command(app, slack_api, f"extend {ref}")
+    first, second = deadline_rows(uow_factory)
+    slash(app, slack_api, f"extend {ref}")
     new_due = second.due_on + timedelta(days=28)
 
     answer = submit(app, opened_view(slack_api), fields(second.id, new_due, "Police asked"), BEN)
 
     assert body_of(answer) == {}
-    rows = {d.id: d for d in deadlines(uow_factory)}
+    rows = {d.id: d for d in deadline_rows(uow_factory)}
     assert (rows[second.id].due_on, rows[second.id].status) == (new_due, DeadlineStatus.EXTENDED)
     assert rows[second.id].reason == "Police asked"
     assert (rows[first.id].due_on, rows[first.id].status) == (first.due_on, DeadlineStatus.OPEN)
     [audit] = extensions(uow_factory)
     assert (audit.case_reference, audit.actor, audit.entity_id) == (ref, BEN, str(second.id))
-    command(app, slack_api, f"status {ref}")
+    slash(app, slack_api, f"status {ref}")
     shown = json.dumps(slack_api.last("response_url").args)
     assert f"{second.label}: due {day(new_due)}" in shown
     assert f"(extended from {day(second.due_on)})" in shown
@@ -133,9 +117,9 @@ def test_extending_the_second_deadline_moves_only_that_one_audits_it_and_status_
 def test_a_date_not_after_the_chosen_deadline_and_a_blank_reason_are_field_errors(
     app, slack_api, ref, uow_factory, clock
 ):
-    first, second = deadlines(uow_factory)
+    first, second = deadline_rows(uow_factory)
     later = extend(uow_factory, clock, first.id, first.due_on + timedelta(days=14))
-    command(app, slack_api, f"extend {ref}")
+    slash(app, slack_api, f"extend {ref}")
     view = opened_view(slack_api)
     between = second.due_on + timedelta(days=7)  # after the second's due date, not the first's
 
@@ -151,21 +135,21 @@ def test_a_date_not_after_the_chosen_deadline_and_a_blank_reason_are_field_error
         BlockId.NEW_DUE_DATE: "Choose the new due date.",
         BlockId.EXTEND_REASON: "Give the reason for the extension.",
     }
-    rows = {d.id: d for d in deadlines(uow_factory)}
+    rows = {d.id: d for d in deadline_rows(uow_factory)}
     assert (rows[first.id].due_on, rows[second.id].due_on) == (later, second.due_on)
     assert len(extensions(uow_factory)) == 1  # the set-up's own
 
     accepted = submit(app, view, fields(second.id, between, "Police asked"), BEN)
 
     assert body_of(accepted) == {}
-    assert next(d for d in deadlines(uow_factory) if d.id == second.id).due_on == between
+    assert next(d for d in deadline_rows(uow_factory) if d.id == second.id).due_on == between
 
 
 def test_a_deadline_done_since_the_modal_opened_is_an_error_on_the_picker(
     app, slack_api, ref, uow_factory, clock
 ):
-    first, _ = deadlines(uow_factory)
-    command(app, slack_api, f"extend {ref}")
+    first, _ = deadline_rows(uow_factory)
+    slash(app, slack_api, f"extend {ref}")
     with uow_factory() as uow:
         mark_done(MarkDone(first.id, BEN), uow=uow, now=clock.now())
 
@@ -174,7 +158,7 @@ def test_a_deadline_done_since_the_modal_opened_is_an_error_on_the_picker(
     assert body_of(answer)["errors"] == {
         BlockId.EXTEND_DEADLINE: "That deadline is done; only a running one can be extended."
     }
-    row = next(d for d in deadlines(uow_factory) if d.id == first.id)
+    row = next(d for d in deadline_rows(uow_factory) if d.id == first.id)
     assert (row.due_on, row.status) == (first.due_on, DeadlineStatus.DONE)
     assert extensions(uow_factory) == []
 
@@ -182,10 +166,10 @@ def test_a_deadline_done_since_the_modal_opened_is_an_error_on_the_picker(
 def test_a_deadline_of_another_case_is_refused_on_the_picker(
     app, slack_api, ref, uow_factory, clock
 ):
-    ours = {d.id: d.due_on for d in deadlines(uow_factory)}
+    ours = {d.id: d.due_on for d in deadline_rows(uow_factory)}
     other = refer(uow_factory, clock)
-    theirs = [d for d in deadlines(uow_factory) if d.id not in ours]
-    command(app, slack_api, f"extend {ref}")
+    theirs = [d for d in deadline_rows(uow_factory) if d.id not in ours]
+    slash(app, slack_api, f"extend {ref}")
 
     # A forged option value: the id of the other case's deadline.
     answer = submit(
@@ -196,7 +180,7 @@ def test_a_deadline_of_another_case_is_refused_on_the_picker(
     assert body_of(answer)["errors"] == {
         BlockId.EXTEND_DEADLINE: f"That deadline is not one of {ref}'s."
     }
-    assert {d.id: (d.due_on, d.status) for d in deadlines(uow_factory)} == {
+    assert {d.id: (d.due_on, d.status) for d in deadline_rows(uow_factory)} == {
         **{i: (due, DeadlineStatus.OPEN) for i, due in ours.items()},
         **{d.id: (d.due_on, DeadlineStatus.OPEN) for d in theirs},
     }
@@ -204,21 +188,21 @@ def test_a_deadline_of_another_case_is_refused_on_the_picker(
 
 
 def test_a_member_without_the_owner_role_is_refused_on_the_picker(app, slack_api, ref, uow_factory):
-    first, _ = deadlines(uow_factory)
-    command(app, slack_api, f"extend {ref}", user=TOM)
+    first, _ = deadline_rows(uow_factory)
+    slash(app, slack_api, f"extend {ref}", user=TOM)
 
     answer = submit(app, opened_view(slack_api), fields(first.id, date(2026, 12, 1), "Trial"), TOM)
 
     [(block, message)] = body_of(answer)["errors"].items()
     assert block == BlockId.EXTEND_DEADLINE and message.startswith("Only the business manager")
-    assert deadlines(uow_factory)[0].due_on == first.due_on
+    assert deadline_rows(uow_factory)[0].due_on == first.due_on
     assert extensions(uow_factory) == []
 
 
 def test_the_reminders_extend_button_chooses_its_own_deadline_and_extends_it(
     app, slack_api, ref, uow_factory
 ):
-    first, second = deadlines(uow_factory)
+    first, second = deadline_rows(uow_factory)
 
     click(app, slack_api, ActionId.EXTEND, f"{ref}:{second.id}", BEN)
     view = opened_view(slack_api)
@@ -228,14 +212,14 @@ def test_the_reminders_extend_button_chooses_its_own_deadline_and_extends_it(
 
     assert chosen == str(second.id)
     assert body_of(answer) == {}
-    rows = {d.id: d for d in deadlines(uow_factory)}
+    rows = {d.id: d for d in deadline_rows(uow_factory)}
     assert (rows[first.id].due_on, rows[second.id].due_on) == (first.due_on, new_due)
 
 
 def test_a_modal_opened_before_the_picker_existed_still_extends_its_own_deadline(
     app, slack_api, ref, uow_factory
 ):
-    first, second = deadlines(uow_factory)
+    first, second = deadline_rows(uow_factory)
     click(app, slack_api, ActionId.EXTEND, f"{ref}:{second.id}", BEN)
     old = dict(opened_view(slack_api))
     old["blocks"] = [b for b in old["blocks"] if b.get("block_id") != BlockId.EXTEND_DEADLINE]
@@ -249,5 +233,5 @@ def test_a_modal_opened_before_the_picker_existed_still_extends_its_own_deadline
     answer = submit(app, old, values, BEN)
 
     assert body_of(answer) == {}
-    rows = {d.id: d for d in deadlines(uow_factory)}
+    rows = {d.id: d for d in deadline_rows(uow_factory)}
     assert (rows[first.id].due_on, rows[second.id].due_on) == (first.due_on, new_due)
