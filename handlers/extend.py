@@ -103,13 +103,20 @@ def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], co
         with deps.uow_factory() as uow:
             extend_deadline(cmd, uow=uow, now=deps.clock.now())
     except ExtensionRefused as err:
-        errors = {FIELD_BLOCKS[field]: problem for field, problem in err.problems.items()}
+        errors = {_block(view, field): problem for field, problem in err.problems.items()}
         ack(response_action="errors", errors=errors)
         return
     except (NotFound, NotAllowed) as err:  # the deadline is gone, or not the person's to move
-        ack(response_action="errors", errors={BlockId.EXTEND_DEADLINE: str(err)})
+        ack(response_action="errors", errors={_block(view, ExtensionField.DEADLINE): str(err)})
         return
     ack()
+
+
+def _block(view: dict[str, Any], field: ExtensionField) -> str:
+    """Return the block that shows a refusal of ``field`` (the reason's, if the view lacks it)."""
+    block = FIELD_BLOCKS[field]
+    shown = {b.get("block_id") for b in view.get("blocks", [])}
+    return block if block in shown else BlockId.EXTEND_REASON
 
 
 def _extend_command(

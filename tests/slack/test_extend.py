@@ -217,7 +217,7 @@ def test_the_reminders_extend_button_chooses_its_own_deadline_and_extends_it(
 
 
 def test_a_modal_opened_before_the_picker_existed_still_extends_its_own_deadline(
-    app, slack_api, ref, uow_factory
+    app, slack_api, ref, uow_factory, clock
 ):
     first, second = deadline_rows(uow_factory)
     click(app, slack_api, ActionId.EXTEND, f"{ref}:{second.id}", BEN)
@@ -231,7 +231,14 @@ def test_a_modal_opened_before_the_picker_existed_still_extends_its_own_deadline
     }
 
     answer = submit(app, old, values, BEN)
+    with uow_factory() as uow:
+        mark_done(MarkDone(second.id, BEN), uow=uow, now=clock.now())
+    again = submit(app, old, values, BEN)
 
     assert body_of(answer) == {}
     rows = {d.id: d for d in deadline_rows(uow_factory)}
     assert (rows[first.id].due_on, rows[second.id].due_on) == (first.due_on, new_due)
+    # Without the picker, a refusal of the deadline shows on a block the old modal has.
+    assert body_of(again)["errors"] == {
+        BlockId.EXTEND_REASON: "That deadline is done; only a running one can be extended."
+    }
