@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, decision, home, referral, reminders, voting
+from handlers import commands, decision, extend, home, referral, reminders, voting
 
 
 def register_all(app: App) -> None:
@@ -15,3 +15,4 @@ def register_all(app: App) -> None:
     referral.register(app)
     home.register(app)
     reminders.register(app)
+    extend.register(app)

@@ -21,7 +21,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from handlers import decision, referral, reminders, status, voting
+from handlers import decision, extend, referral, reminders, status, voting
 from messages.ids import Command
 from messages.render import render_message
 
@@ -114,7 +114,7 @@ SUBCOMMANDS: Mapping[str, Subcommand] = MappingProxyType(
         "refer": referral.handle_refer_command,
         "status": status.handle_status_command,
         "list": status.handle_list_command,
-        "extend": reminders.handle_extend_command,
+        "extend": extend.handle_extend_command,
         "pause": reminders.handle_pause_command,
         "resume": reminders.handle_resume_command,
     }

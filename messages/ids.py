@@ -83,6 +83,7 @@ class BlockId(StrEnum):
     REASONS = "reasons"
     DECISION_DATE = "decision_date"
     # extend modal
+    EXTEND_DEADLINE = "extend_deadline"
     NEW_DUE_DATE = "new_due_date"
     EXTEND_REASON = "extend_reason"
     # case card and reminders

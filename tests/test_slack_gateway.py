@@ -2,7 +2,8 @@
 
 Delivery (text and blocks arrive intact), DMs, per-channel spacing on an injected monotonic
 clock (nothing sleeps for real), rate limits and the backoff policy. Failures other than 429:
-``test_slack_gateway_failures.py``. The fake: ``tests/slack_api_server.py``.
+``test_slack_gateway_failures.py``. The fake: ``tests/fakes/slack_api.py`` (every call is also
+checked against Slack's method specs), through ``tests/fakes/gateway.py``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,8 @@ from bot.slack_gateway import (
     Sent,
     backoff,
 )
-from tests.slack_api_server import BLOCKS, TEXT, FakeSlack, FakeTime, make_client, make_gateway
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
+from tests.fakes.gateway import BLOCKS, TEXT, FakeTime, make_client, make_gateway
+from tests.fakes.slack_api import dm_channel
 
 
 @pytest.fixture
@@ -39,51 +35,57 @@ def clock():
 # -- messages arrive intact ---------------------------------------------------------------------
 
 
-def test_a_message_arrives_at_slack_with_its_text_and_blocks_intact(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
+def test_a_message_arrives_at_slack_with_its_text_and_blocks_intact(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
 
     result = gateway.post_message("C0CASEREV01", TEXT, BLOCKS)
 
-    assert result == Sent(channel="C0CASEREV01", ts="1765400000.000001")
-    [call] = slack.calls_to("chat.postMessage")
-    assert call.body == {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
-    assert call.headers["Authorization"] == "Bearer xoxb-test"
+    [call] = slack_api.calls_to("chat.postMessage")
+    assert result == Sent(channel="C0CASEREV01", ts=call.response["ts"])
+    assert call.args == {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
+    assert call.headers["authorization"] == "Bearer xoxb-test"
 
 
-def test_a_card_update_and_an_ephemeral_message_arrive_intact(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
+def test_a_card_update_and_an_ephemeral_message_arrive_intact(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
 
     updated = gateway.update_message("C0CASEREV01", "1765400000.000111", TEXT, BLOCKS)
     clock.now += 1
     shown = gateway.post_ephemeral("C0CASEREV01", "U0BEN00001", "Only you can see this")
 
     assert updated == Sent(channel="C0CASEREV01", ts="1765400000.000111")
-    assert shown == Sent(channel="C0CASEREV01", ts="1765400000.000002")
-    assert slack.calls_to("chat.update")[0].body == {
+    [ephemeral] = slack_api.calls_to("chat.postEphemeral")
+    assert shown == Sent(channel="C0CASEREV01", ts=ephemeral.response["message_ts"])
+    assert slack_api.calls_to("chat.update")[0].args == {
         "channel": "C0CASEREV01", "ts": "1765400000.000111", "text": TEXT, "blocks": BLOCKS,
     }  # fmt: skip
-    assert slack.calls_to("chat.postEphemeral")[0].body == {
+    assert ephemeral.args == {
         "channel": "C0CASEREV01", "user": "U0BEN00001", "text": "Only you can see this",
     }  # fmt: skip
 
 
-def test_a_dm_channel_is_opened_once_per_user_and_then_reused(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
+def test_a_dm_channel_is_opened_once_per_user_and_then_reused(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
 
     first = gateway.send_dm("U0BEN00001", TEXT, BLOCKS)
     clock.now += 5
     second = gateway.send_dm("U0BEN00001", "Second reminder")
 
-    assert first == Sent(channel="DU0BEN00001", ts="1765400000.000002")
-    assert isinstance(second, Sent) and second.channel == "DU0BEN00001"
-    assert [c.body for c in slack.calls_to("conversations.open")] == [{"users": "U0BEN00001"}]
-    assert [c.body["text"] for c in slack.calls_to("chat.postMessage")] == [TEXT, "Second reminder"]
+    posted = slack_api.calls_to("chat.postMessage")
+    assert first == Sent(channel=dm_channel("U0BEN00001"), ts=posted[0].response["ts"])
+    assert second == Sent(channel=dm_channel("U0BEN00001"), ts=posted[1].response["ts"])
+    assert [c.args["channel"] for c in posted] == [dm_channel("U0BEN00001")] * 2
+    assert [c.args for c in slack_api.calls_to("conversations.open")] == [{"users": "U0BEN00001"}]
+    assert [c.args["text"] for c in slack_api.calls_to("chat.postMessage")] == [
+        TEXT,
+        "Second reminder",
+    ]
 
 
-def test_a_stale_dm_channel_is_forgotten_and_opened_afresh(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
+def test_a_stale_dm_channel_is_forgotten_and_opened_afresh(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
     gateway.send_dm("U0BEN00001", "first")
-    slack.answer("chat.postMessage", body={"ok": False, "error": "channel_not_found"})
+    slack_api.fail_next("chat.postMessage", error="channel_not_found")
     clock.now += 5
 
     lost = gateway.send_dm("U0BEN00001", "second")
@@ -92,15 +94,15 @@ def test_a_stale_dm_channel_is_forgotten_and_opened_afresh(slack, clock):
 
     assert lost == PermanentFailure("channel_not_found", FailureScope.RECIPIENT)
     assert isinstance(again, Sent)
-    assert len(slack.calls_to("conversations.open")) == 2
+    assert len(slack_api.calls_to("conversations.open")) == 2
 
 
 # -- rate limits --------------------------------------------------------------------------------
 
 
-def test_a_429_is_retry_later_after_retry_after_and_holds_only_that_channel(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
-    slack.answer("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, Retry_After="120")
+def test_a_429_is_retry_later_after_retry_after_and_holds_only_that_channel(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
+    slack_api.fail_next("chat.postMessage", status=429, headers={"Retry-After": "120"})
 
     limited = gateway.post_message("C0CASEREV01", TEXT, BLOCKS)
     held = gateway.post_message("C0CASEREV01", TEXT, BLOCKS)
@@ -113,17 +115,17 @@ def test_a_429_is_retry_later_after_retry_after_and_holds_only_that_channel(slac
     assert isinstance(other, Sent)
     assert isinstance(retried, Sent)
     sent_to_case_channel = [
-        c for c in slack.calls_to("chat.postMessage") if c.body["channel"] == "C0CASEREV01"
+        c for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == "C0CASEREV01"
     ]
-    assert [c.body for c in sent_to_case_channel] == [
+    assert [c.args for c in sent_to_case_channel] == [
         {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
     ] * 2  # the held call never reached Slack
     assert clock.sleeps == []
 
 
-def test_a_short_retry_after_still_backs_off_at_least_the_attempts_backoff(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
-    slack.answer("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, Retry_After="2")
+def test_a_short_retry_after_still_backs_off_at_least_the_attempts_backoff(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
+    slack_api.fail_next("chat.postMessage", status=429, headers={"Retry-After": "2"})
 
     result = gateway.post_message("C0CASEREV01", TEXT, attempt=2)
 
@@ -132,39 +134,36 @@ def test_a_short_retry_after_still_backs_off_at_least_the_attempts_backoff(slack
 
 
 def test_the_sdk_rate_limit_handler_waits_retry_after_and_the_message_then_arrives(
-    slack, clock, monkeypatch
+    slack_api, clock, monkeypatch
 ):
     sdk_sleeps: list[float] = []
     monkeypatch.setattr(sdk_retry_handlers, "time", SimpleNamespace(sleep=sdk_sleeps.append))
-    client = make_client(slack, RateLimitErrorRetryHandler(max_retry_count=1))
-    slack.answer("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, Retry_After="7")
+    client = make_client(slack_api, RateLimitErrorRetryHandler(max_retry_count=1))
+    slack_api.fail_next("chat.postMessage", status=429, headers={"Retry-After": "7"})
 
     result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT, BLOCKS)
 
     assert isinstance(result, Sent)
     assert len(sdk_sleeps) == 1 and 7 <= sdk_sleeps[0] < 8
-    assert [c.body for c in slack.calls_to("chat.postMessage")] == [
+    assert [c.args for c in slack_api.calls_to("chat.postMessage")] == [
         {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
     ] * 2
 
 
-def test_a_429_that_outlasts_the_sdk_handler_is_still_classified(slack, clock, monkeypatch):
+def test_a_429_that_outlasts_the_sdk_handler_is_still_classified(slack_api, clock, monkeypatch):
     monkeypatch.setattr(sdk_retry_handlers, "time", SimpleNamespace(sleep=lambda s: None))
-    client = make_client(slack, RateLimitErrorRetryHandler(max_retry_count=1))
-    for _ in range(2):
-        slack.answer(
-            "chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, Retry_After="45"
-        )
+    client = make_client(slack_api, RateLimitErrorRetryHandler(max_retry_count=1))
+    slack_api.fail_next("chat.postMessage", status=429, headers={"Retry-After": "45"}, times=2)
 
     result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT)
 
     assert result == RetryLater(45.0, RetryReason.RATE_LIMITED, "ratelimited")
-    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert len(slack_api.calls_to("chat.postMessage")) == 2
 
 
-def test_a_429_on_opening_dms_defers_other_dms_but_not_channel_posts(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
-    slack.answer("conversations.open", 429, {"ok": False, "error": "ratelimited"}, Retry_After="30")
+def test_a_429_on_opening_dms_defers_other_dms_but_not_channel_posts(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
+    slack_api.fail_next("conversations.open", status=429, headers={"Retry-After": "30"})
 
     first = gateway.send_dm("U0BEN00001", TEXT)
     second = gateway.send_dm("U0AMY00002", TEXT)
@@ -173,16 +172,16 @@ def test_a_429_on_opening_dms_defers_other_dms_but_not_channel_posts(slack, cloc
     assert first == RetryLater(30.0, RetryReason.RATE_LIMITED, "ratelimited")
     assert second == RetryLater(30.0, RetryReason.THROTTLED, "throttled")
     assert isinstance(digest, Sent)
-    assert len(slack.calls_to("conversations.open")) == 1
+    assert len(slack_api.calls_to("conversations.open")) == 1
 
 
 # -- spacing ------------------------------------------------------------------------------------
 
 
 def test_a_second_message_to_a_channel_within_a_second_is_deferred_without_calling_slack(
-    slack, clock
+    slack_api, clock
 ):
-    gateway = make_gateway(make_client(slack), clock)
+    gateway = make_gateway(make_client(slack_api), clock)
 
     first = gateway.post_message("C0CASEREV01", "one")
     too_soon = gateway.post_message("C0CASEREV01", "two")
@@ -195,24 +194,30 @@ def test_a_second_message_to_a_channel_within_a_second_is_deferred_without_calli
     assert isinstance(first, Sent) and isinstance(elsewhere, Sent) and isinstance(in_time, Sent)
     assert too_soon == RetryLater(1.0, RetryReason.THROTTLED, "throttled")
     assert still_too_soon.after_seconds == pytest.approx(0.6)
-    assert [c.body["text"] for c in slack.calls_to("chat.postMessage")] == ["one", "three", "two"]
+    assert [c.args["text"] for c in slack_api.calls_to("chat.postMessage")] == [
+        "one",
+        "three",
+        "two",
+    ]
     assert clock.sleeps == []
 
 
-def test_a_gateway_allowed_to_wait_sleeps_on_the_injected_clock_instead(slack, clock):
-    gateway = make_gateway(make_client(slack), clock, max_wait=2.0, min_interval_per_channel=1.0)
+def test_a_gateway_allowed_to_wait_sleeps_on_the_injected_clock_instead(slack_api, clock):
+    gateway = make_gateway(
+        make_client(slack_api), clock, max_wait=2.0, min_interval_per_channel=1.0
+    )
 
     results = [gateway.post_message("C0CASEREV01", f"message {i}") for i in range(3)]
 
     assert all(isinstance(r, Sent) for r in results)
     assert clock.sleeps == [1.0, 1.0]
-    assert [c.body["text"] for c in slack.calls_to("chat.postMessage")] == [
+    assert [c.args["text"] for c in slack_api.calls_to("chat.postMessage")] == [
         "message 0", "message 1", "message 2",
     ]  # fmt: skip
 
 
-def test_each_dm_is_spaced_on_its_own(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
+def test_each_dm_is_spaced_on_its_own(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
 
     ben_first = gateway.send_dm("U0BEN00001", "one")
     ben_second = gateway.send_dm("U0BEN00001", "two")
@@ -220,8 +225,8 @@ def test_each_dm_is_spaced_on_its_own(slack, clock):
 
     assert isinstance(ben_first, Sent) and isinstance(amy_first, Sent)
     assert ben_second == RetryLater(1.0, RetryReason.THROTTLED, "throttled")
-    assert gateway.ready_in("DU0BEN00001") == 1.0
-    assert gateway.ready_in("DU0AMY00002") == 1.0
+    assert gateway.ready_in(dm_channel("U0BEN00001")) == 1.0
+    assert gateway.ready_in(dm_channel("U0AMY00002")) == 1.0
     assert gateway.ready_in("C0NEVERUSED") == 0.0
 
 

@@ -1,7 +1,8 @@
 """How the Slack gateway classifies what goes wrong: 5xx, network errors, Slack error codes.
 
-A real WebClient talks to the local fake in ``tests/slack_api_server.py``; network errors that
-cannot be staged over loopback are raised by a stub client.
+A real WebClient talks to the fake Web API of ``tests/fakes/slack_api.py`` (scripted 5xx, HTML
+error pages, Slack error codes, dropped connections); network errors that cannot be staged over
+loopback (a reset, a timeout, a truncated body) are raised by a stub client.
 """
 
 from __future__ import annotations
@@ -28,13 +29,8 @@ from bot.slack_gateway import (
     Sent,
     classify,
 )
-from tests.slack_api_server import BLOCKS, TEXT, FakeSlack, FakeTime, make_client, make_gateway
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
+from tests.fakes.gateway import BLOCKS, TEXT, FakeTime, make_client, make_gateway
+from tests.fakes.slack_api import DROPPED
 
 
 @pytest.fixture
@@ -46,33 +42,40 @@ def clock():
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_a_server_error_is_retry_later_with_backoff_and_hides_the_body(slack, clock, status):
-    slack.answer("chat.postMessage", status, "<html>upstream failure for Child A</html>")
+def test_a_server_error_is_retry_later_with_backoff_and_hides_the_body(
+    slack_api, clock, status, caplog
+):
+    page = "<html>upstream failure for Child A</html>"
+    slack_api.fail_next("chat.postMessage", status=status, body=page)
 
-    result = make_gateway(make_client(slack), clock).post_message("C0CASEREV01", TEXT)
+    with caplog.at_level(logging.DEBUG, logger="bot.slack_gateway"):
+        result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
 
     assert result == RetryLater(30.0, RetryReason.SERVER_ERROR, f"http_{status}")
+    assert slack_api.last("chat.postMessage").response == {"raw": page}
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name == "bot.slack_gateway")
+    assert f"http_{status}" in ours and "Child A" not in ours
 
 
-def test_a_500_then_200_arrives_through_the_sdk_server_error_handler(slack, clock):
+def test_a_500_then_200_arrives_through_the_sdk_server_error_handler(slack_api, clock):
     handler = ServerErrorRetryHandler(
         max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
     )
-    slack.answer("chat.postMessage", 500, {"ok": False, "error": "internal_error"})
+    slack_api.fail_next("chat.postMessage", status=500)
 
-    result = make_gateway(make_client(slack, handler), clock).post_message(
+    result = make_gateway(make_client(slack_api, handler), clock).post_message(
         "C0CASEREV01", TEXT, BLOCKS
     )
 
     assert isinstance(result, Sent)
-    assert [c.body for c in slack.calls_to("chat.postMessage")] == [
+    assert [c.args for c in slack_api.calls_to("chat.postMessage")] == [
         {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
     ] * 2
 
 
-def test_a_500_then_200_without_sdk_retries_is_retried_by_the_caller_and_arrives(slack, clock):
-    gateway = make_gateway(make_client(slack), clock)
-    slack.answer("chat.postMessage", 500, {"ok": False, "error": "internal_error"})
+def test_a_500_then_200_without_sdk_retries_is_retried_by_the_caller_and_arrives(slack_api, clock):
+    gateway = make_gateway(make_client(slack_api), clock)
+    slack_api.fail_next("chat.postMessage", status=500)
 
     first = gateway.post_message("C0CASEREV01", TEXT, BLOCKS, attempt=1)
     clock.now += first.after_seconds
@@ -145,20 +148,22 @@ def test_a_programming_error_is_not_swallowed(clock):
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
-def test_slack_error_codes_are_classified_by_what_retrying_could_fix(slack, clock, error, expected):
-    slack.answer("chat.postMessage", 200, {"ok": False, "error": error})
+def test_slack_error_codes_are_classified_by_what_retrying_could_fix(
+    slack_api, clock, error, expected
+):
+    slack_api.fail_next("chat.postMessage", error=error)
 
-    result = make_gateway(make_client(slack), clock).post_message("C0CASEREV01", TEXT)
+    result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
 
     assert result == expected
-    assert len(slack.calls_to("chat.postMessage")) == 1  # permanent means: not retried inside
+    assert len(slack_api.calls_to("chat.postMessage")) == 1  # permanent means: not retried inside
 
 
-def test_a_failure_is_logged_by_code_never_with_the_message_text(slack, clock, caplog):
-    slack.answer("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+def test_a_failure_is_logged_by_code_never_with_the_message_text(slack_api, clock, caplog):
+    slack_api.fail_next("chat.postMessage", error="not_in_channel")
 
     with caplog.at_level(logging.WARNING, logger="bot.slack_gateway"):
-        make_gateway(make_client(slack), clock).post_message("C0CASEREV01", TEXT, BLOCKS)
+        make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT, BLOCKS)
 
     assert "not_in_channel" in caplog.text and "C0CASEREV01" in caplog.text
     assert "Child A" not in caplog.text and "SCR-2026-003" not in caplog.text
@@ -173,36 +178,70 @@ def test_classify_refuses_what_is_not_a_slack_or_network_error():
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "expected"),
+    ("status", "error", "expected"),
     [
         pytest.param(
-            429, {"ok": False, "error": "ratelimited"},
+            429, None,
             RetryLater(30.0, RetryReason.RATE_LIMITED, "ratelimited"), id="429-twice",
         ),
         pytest.param(
-            500, {"ok": False, "error": "internal_error"},
+            500, None,
             RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500"), id="500-twice",
         ),
         pytest.param(
-            200, {"ok": False, "error": "not_in_channel"},
+            200, "not_in_channel",
             PermanentFailure("not_in_channel", FailureScope.RECIPIENT), id="permanent-once",
         ),
     ],
 )  # fmt: skip
 def test_what_outlasts_the_bots_client_retries_is_still_classified(
-    slack, clock, monkeypatch, status, body, expected
+    slack_api, clock, monkeypatch, status, error, expected
 ):
     sdk_sleeps: list[float] = []
     fake_time = SimpleNamespace(sleep=sdk_sleeps.append)
     monkeypatch.setattr(sdk_retry_handler, "time", fake_time)
     monkeypatch.setattr(sdk_retry_builtin_handlers, "time", fake_time)
-    client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=retry_handlers())
-    for _ in range(2):
-        slack.answer("chat.postMessage", status, body, Retry_After="1")
+    client = WebClient(
+        token="xoxb-test", base_url=slack_api.base_url, retry_handlers=retry_handlers()
+    )
+    slack_api.fail_next(
+        "chat.postMessage", status=status, error=error, headers={"Retry-After": "1"}, times=2
+    )
 
     result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT)
 
     assert result == expected
     tries = 1 if isinstance(expected, PermanentFailure) else 2
-    assert len(slack.calls_to("chat.postMessage")) == tries
+    assert len(slack_api.calls_to("chat.postMessage")) == tries
     assert len(sdk_sleeps) == tries - 1
+
+
+def test_a_dropped_connection_is_retry_later_without_sdk_retries(slack_api, clock):
+    slack_api.fail_next("chat.postMessage", drop=True)
+
+    result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
+
+    assert result == RetryLater(30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected")
+    [call] = slack_api.calls_to("chat.postMessage")
+    assert (call.status, call.args) == (DROPPED, {"channel": "C0CASEREV01", "text": TEXT})
+
+
+def test_a_dropped_connection_then_200_arrives_through_the_bots_client_retries(
+    slack_api, clock, monkeypatch
+):
+    sdk_sleeps: list[float] = []
+    monkeypatch.setattr(sdk_retry_handler, "time", SimpleNamespace(sleep=sdk_sleeps.append))
+    client = WebClient(
+        token="xoxb-test", base_url=slack_api.base_url, retry_handlers=retry_handlers()
+    )
+    slack_api.fail_next("chat.postMessage", drop=True)
+
+    result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT, BLOCKS)
+
+    calls = slack_api.calls_to("chat.postMessage")
+    assert result == Sent(channel="C0CASEREV01", ts=calls[1].response["ts"])
+    assert [c.status for c in calls] == [DROPPED, 200]
+    assert [c.args for c in calls] == [
+        {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
+    ] * 2
+    assert len(sdk_sleeps) == 1

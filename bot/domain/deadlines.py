@@ -9,6 +9,7 @@ were left when it paused are counted again from the day it resumes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
@@ -52,16 +53,52 @@ def require_reason(reason: str) -> str:
     return text
 
 
+class ExtensionField(StrEnum):
+    """The part of an extension request a refusal is about (a modal shows it by that field)."""
+
+    DEADLINE = "deadline"
+    NEW_DUE = "new_due"
+    REASON = "reason"
+
+
+class ExtensionRefused(InvalidInput):
+    """An extension the rules refuse, naming each input at fault and what is wrong with it.
+
+    Args:
+        problems: input -> message fit to show the person (the deadline chosen, the new date,
+            the reason); at least one.
+    """
+
+    def __init__(self, problems: Mapping[ExtensionField, str]) -> None:
+        if not problems:
+            raise ValueError("an extension is refused for at least one reason")
+        self.problems = dict(problems)
+        super().__init__(" ".join(self.problems.values()))
+
+
 def check_extension(current_due: date, new_due: date) -> None:
     """Check that ``new_due`` extends a deadline now due on ``current_due``.
 
+    Source: 002_0ceef0fde733de82.txt §1.5 (a "proposed new extension date": later than the one
+    it replaces).
+
     Raises:
-        InvalidInput: the new date is not after the current one.
+        ExtensionRefused: (``NEW_DUE``) the new date is not after the current one.
     """
-    if new_due <= current_due:
-        raise InvalidInput(
-            f"The new date must be after the current due date ({current_due.isoformat()})."
-        )
+    problem = extension_date_problem(current_due, new_due)
+    if problem:
+        raise ExtensionRefused({ExtensionField.NEW_DUE: problem})
+
+
+def extension_date_problem(current_due: date, new_due: date) -> str | None:
+    """Return what is wrong with ``new_due`` as the new date of a deadline due ``current_due``.
+
+    Source: 002_0ceef0fde733de82.txt §1.5 (a "proposed new extension date").
+    """
+    if new_due > current_due:
+        return None
+    when = f"{current_due:%a} {current_due.day} {current_due:%b %Y}"
+    return f"The new date must be after the current due date ({when})."
 
 
 def resumed_due(due: date, paused_on: date, resumed_on: date, calendar: WorkingCalendar) -> date:

@@ -14,7 +14,9 @@ from datetime import date, datetime
 from bot.domain.boards import Role
 from bot.domain.deadlines import (
     DeadlineStatus,
-    check_extension,
+    ExtensionField,
+    ExtensionRefused,
+    extension_date_problem,
     require_reason,
     resumed_due,
 )
@@ -37,12 +39,18 @@ from store.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class ExtendDeadline:
-    """Move a deadline to a later date, with the reason (the reminder's Extend button)."""
+    """Move a deadline to a later date, with the reason (the Extend modal).
+
+    ``case_ref`` (and ``board_id``) name the case the deadline was chosen from: when given, the
+    deadline must still be one of that case's.
+    """
 
     deadline_id: int
     actor: str
     new_due: date
     reason: str
+    case_ref: str | None = None
+    board_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,17 +77,42 @@ def _owner_or_manager(ctx: CaseContext, deadline: DeadlineRow, doing: str) -> No
 
 
 def extend_deadline(cmd: ExtendDeadline, *, uow: UnitOfWork, now: datetime) -> DeadlineChanged:
-    """Extend a running deadline to a later date, with a reason.
+    """Extend a running deadline of the case to a later date, with a reason.
+
+    Source: 002_0ceef0fde733de82.txt §1.5 (an extension gives the reason and the new date).
 
     Raises:
-        InvalidInput: no reason, the date is not later, or the deadline is not running.
+        NotFound: no such deadline on the person's boards.
+        NotAllowed: the person is neither the business manager nor of the deadline's owner role.
+        ExtensionRefused: the deadline is not the named case's or is not running (``DEADLINE``),
+            the date is not later (``NEW_DUE``), or there is no reason (``REASON``).
     """
     ctx, deadline = deadline_context(uow, cmd.deadline_id, cmd.actor)
+    if cmd.case_ref is not None and (
+        ctx.case.reference != cmd.case_ref.strip().upper()
+        or (cmd.board_id is not None and ctx.case.board_id != cmd.board_id)
+    ):
+        raise ExtensionRefused(
+            {ExtensionField.DEADLINE: f"That deadline is not one of {cmd.case_ref}'s."}
+        )
     _owner_or_manager(ctx, deadline, "extend this deadline")
-    reason = require_reason(cmd.reason)
     if not deadline.status.is_running:
-        raise InvalidInput(f"That deadline is {deadline.status.value}; only a running one extends.")
-    check_extension(deadline.due_on, cmd.new_due)
+        raise ExtensionRefused(
+            {
+                ExtensionField.DEADLINE: f"That deadline is {deadline.status.value}; "
+                "only a running one can be extended."
+            }
+        )
+    problems: dict[ExtensionField, str] = {}
+    try:
+        reason = require_reason(cmd.reason)
+    except InvalidInput as err:
+        problems[ExtensionField.REASON] = str(err)
+    late = extension_date_problem(deadline.due_on, cmd.new_due)
+    if late:
+        problems[ExtensionField.NEW_DUE] = late
+    if problems:
+        raise ExtensionRefused(problems)
     before = deadline.due_on
     deadline.due_on, deadline.status, deadline.reason = cmd.new_due, DeadlineStatus.EXTENDED, reason
     deadline.updated_at = now

@@ -20,7 +20,8 @@ when there are any.
 
 Answers are plausible successes per method (``ts`` values increase, a DM channel is ``D`` +
 the user ID's tail, views get an ``id``). :meth:`FakeSlackApi.fail_next` scripts a failure: a
-429 with ``Retry-After``, a 5xx, or ``{"ok": false, "error": ...}``.
+429 with ``Retry-After``, a 5xx (with a JSON or an HTML body), ``{"ok": false, "error": ...}``,
+or a connection dropped before any answer.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ class Call:
             always decoded into lists and dicts.
         headers: the request headers, names lower-case.
         path: the URL path requested.
-        status: the HTTP status the fake answered.
-        response: the JSON the fake answered.
+        status: the HTTP status the fake answered; 0 when it dropped the connection instead.
+        response: the JSON the fake answered; a scripted raw body as ``{"raw": body}``; ``{}``
+            for a dropped connection.
     """
 
     method: str
@@ -73,11 +75,17 @@ class Call:
     response: dict[str, Any]
 
 
+DROPPED = 0
+"""The ``status`` recorded for a call whose connection the fake dropped unanswered."""
+
+
 @dataclass
 class _Failure:
     status: int
     error: str | None
     headers: dict[str, str]
+    body: str | None = None  # served as text/html instead of the JSON answer
+    drop: bool = False
 
 
 @dataclass
@@ -147,6 +155,8 @@ class FakeSlackApi:
         status: int = 200,
         error: str | None = None,
         headers: dict[str, str] | None = None,
+        body: str | None = None,
+        drop: bool = False,
         times: int = 1,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail.
@@ -156,13 +166,17 @@ class FakeSlackApi:
             status: the HTTP status; 429 answers ``ratelimited``, 5xx ``internal_error``.
             error: with status 200, the ``error`` of an ``{"ok": false}`` answer.
             headers: extra response headers, e.g. ``{"Retry-After": "1"}``.
+            body: a raw body to answer instead of JSON, served as ``text/html`` (the error page
+                a proxy or load balancer sends with a 5xx).
+            drop: close the connection once the request is read, answering nothing (the
+                client sees ``RemoteDisconnected``).
             times: how many calls fail.
         """
-        if status == 200 and error is None:
-            raise ValueError("give a non-200 status or an error code")
+        if status == 200 and error is None and body is None and not drop:
+            raise ValueError("give a non-200 status, an error code, a body or drop=True")
+        failure = _Failure(status, error, dict(headers or {}), body, drop)
         with self._lock:
-            for _ in range(times):
-                self._failures[method].append(_Failure(status, error, dict(headers or {})))
+            self._failures[method].extend([failure] * times)
 
     def calls_to(self, method: str) -> list[Call]:
         """Return the calls made to ``method``, oldest first."""
@@ -191,7 +205,7 @@ class FakeSlackApi:
 
     def _handle(
         self, path: str, args: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+    ) -> tuple[int, dict[str, str], dict[str, Any] | str]:
         if path.startswith("/response/"):
             method = RESPONSE_URL
             problems = check_response_url(args)
@@ -202,22 +216,28 @@ class FakeSlackApi:
             return 404, {}, {"ok": False, "error": "unknown_method"}
         with self._lock:
             failure = self._failures[method].popleft() if self._failures[method] else None
+        body: dict[str, Any] | str
         if problems:
             status, extra = 200, {}
-            body: dict[str, Any] = {
+            body = {
                 "ok": False,
                 "error": "invalid_arguments",
                 "response_metadata": {"messages": problems},
             }
+        elif failure is not None and failure.drop:
+            status, extra, body = DROPPED, {}, {}
+        elif failure is not None and failure.body is not None:
+            status, extra, body = failure.status, failure.headers, failure.body
         elif failure is not None:
             status, extra = failure.status, failure.headers
             code = failure.error or ("ratelimited" if status == 429 else "internal_error")
             body = {"ok": False, "error": code}
         else:
             status, extra, body = 200, {}, self._success(method, args)
+        recorded = {"raw": body} if isinstance(body, str) else body
         with self._lock:
             self.violations.extend(f"{method}: {p}" for p in problems)
-            self.calls.append(Call(method, args, headers, path, status, body))
+            self.calls.append(Call(method, args, headers, path, status, recorded))
         return status, extra, body
 
     def _success(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -329,9 +349,14 @@ class _Handler(BaseHTTPRequestHandler):
                 args.update(parse_qsl(raw, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, extra, body = self.fake._handle(url.path, decode_json_args(args), headers)
-        data = json.dumps(body).encode()
+        if status == DROPPED:
+            self.close_connection = True  # nothing is written: the client sees the socket close
+            return
+        is_json = not isinstance(body, str)
+        data = (json.dumps(body) if is_json else body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        kind = "application/json" if is_json else "text/html"
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for name, value in extra.items():
             self.send_header(name, value)

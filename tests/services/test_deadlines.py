@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.clock import LONDON
+from bot.domain.deadlines import ExtensionField, ExtensionRefused
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.deadlines import (
     ExtendDeadline,
@@ -57,13 +58,64 @@ def test_an_extension_moves_the_date_and_keeps_the_reason(referred, run, uow_fac
 
 
 @pytest.mark.parametrize(
-    ("new_due", "reason", "message"),
-    [(date(2026, 4, 30), "  ", "reason"), (date(2026, 4, 2), "x", "after the current due date")],
+    ("new_due", "reason", "fields", "message"),
+    [
+        (date(2026, 4, 30), "  ", {ExtensionField.REASON}, "reason"),
+        (
+            date(2026, 4, 2),
+            "x",
+            {ExtensionField.NEW_DUE},
+            r"after the current due date \(Thu 2 Apr",
+        ),
+        (date(2026, 3, 1), "", {ExtensionField.REASON, ExtensionField.NEW_DUE}, "reason.*after"),
+    ],
 )
-def test_an_extension_needs_a_reason_and_a_later_date(referred, run, new_due, reason, message):
+def test_an_extension_needs_a_reason_and_a_later_date(
+    referred, run, uow_factory, new_due, reason, fields, message
+):
     _, decision, _ = referred
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(ExtensionRefused, match=message) as refused:
         run(extend_deadline, ExtendDeadline(decision.id, BEN, new_due, reason))
+    assert set(refused.value.problems) == fields and isinstance(refused.value, InvalidInput)
+    with uow_factory() as uow:
+        assert uow.deadlines.get(decision.id).due_on == date(2026, 4, 2)
+
+
+def test_an_extension_chosen_from_one_case_refuses_a_deadline_of_another(
+    referred, refer, run, uow_factory, audit_rows
+):
+    ref, decision, _ = referred
+    other = refer(pseudonym="Child B").case.reference
+
+    with pytest.raises(ExtensionRefused, match=f"not one of {other}") as refused:
+        run(
+            extend_deadline,
+            ExtendDeadline(decision.id, BEN, date(2026, 4, 30), "Trial", case_ref=other),
+        )
+    out = run(
+        extend_deadline,
+        ExtendDeadline(decision.id, BEN, date(2026, 4, 30), "Trial", case_ref=ref.lower()),
+    )
+
+    assert set(refused.value.problems) == {ExtensionField.DEADLINE}
+    assert out.deadline.due_on == date(2026, 4, 30)
+    assert len(audit_rows(ref, "deadline_extended")) == 1
+    assert audit_rows(other, "deadline_extended") == []
+
+
+def test_a_deadline_no_longer_running_is_not_extended(referred, run, uow_factory):
+    ref, _, recommendation = referred
+    run(mark_done, MarkDone(recommendation.id, BEN))
+
+    with pytest.raises(ExtensionRefused, match="done") as refused:
+        run(
+            extend_deadline,
+            ExtendDeadline(recommendation.id, BEN, date(2026, 5, 1), "Late", case_ref=ref),
+        )
+
+    assert set(refused.value.problems) == {ExtensionField.DEADLINE}
+    with uow_factory() as uow:
+        assert uow.deadlines.get(recommendation.id).due_on == recommendation.due_on
 
 
 def test_the_owner_may_extend_their_own_deadline_but_a_member_may_not(referred, run):

@@ -1,4 +1,4 @@
-"""Signed button clicks and modal submissions for the voting and decision handler tests."""
+"""Signed commands, button clicks and modal submissions for the handler tests, and DB reads."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import json
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from sqlmodel import col, select
 
 from bot.domain.boards import ReviewType
 from bot.services.cases import ReferCase, refer_case
 from messages.ids import ActionId
+from store.models import AuditEventRow, DeadlineRow
 from tests.fakes.signing import (
     TEAM_ID,
     block_actions_payload,
     bolt_request,
     interactive_body,
     load_payload,
+    slash_command_body,
 )
 
 SUBJECT = "Zebedee Quartermaine"  # a subject's name: must never reach a channel
@@ -42,6 +45,26 @@ def refer(uow_factory, clock) -> str:
     )
     with uow_factory() as uow:
         return refer_case(cmd, uow=uow, now=clock.now()).case.reference
+
+
+def slash(app: App, slack_api, text: str, user: str = BEN) -> None:
+    """Type ``/review <text>`` as this person; its answers go to the fake's response_url."""
+    body = slash_command_body(text=text, user_id=user, response_url=slack_api.response_url("c"))
+    assert app.dispatch(bolt_request(body)).status == 200
+
+
+def deadline_rows(uow_factory) -> list[DeadlineRow]:
+    """Return every deadline row, soonest first (by id among those due the same day)."""
+    with uow_factory() as uow:
+        query = select(DeadlineRow).order_by(DeadlineRow.due_on, col(DeadlineRow.id))
+        return list(uow.session.exec(query))
+
+
+def audit_rows(uow_factory, action: str) -> list[AuditEventRow]:
+    """Return the audit events of one action, oldest first."""
+    with uow_factory() as uow:
+        query = select(AuditEventRow).where(AuditEventRow.action == action)
+        return list(uow.session.exec(query.order_by(col(AuditEventRow.id))))
 
 
 def click(app: App, slack_api, action_id: str, value: str, user: str) -> BoltResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.domain.boards import Role
@@ -36,8 +37,19 @@ _DEADLINE = DeadlineView(
     overdue=False,
 )
 
+_SECOND = replace(
+    _DEADLINE, id=8, rule_id="chair-decision", label=NASTY * 20, due_on=date(2026, 12, 31)
+)
+
 REMINDER_EXAMPLES = {
-    "extend_modal": [{"deadline": _DEADLINE, "metadata": '{"deadline": 7, "due": "2026-03-09"}'}],
+    "extend_modal": [
+        {"deadlines": (_DEADLINE,), "chosen": _DEADLINE, "metadata": '{"deadline": 7}'},
+        {
+            "deadlines": (_DEADLINE, _SECOND),
+            "chosen": _SECOND,
+            "metadata": '{"case": "SCR-2026-001", "board": "surrey", "deadline": 8}',
+        },
+    ],
     "reminder_dm": [
         {
             "r": ReminderView(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from http.client import RemoteDisconnected
+
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import DROPPED, FakeSlackApi
 
 TOKEN = "xoxb-test-token"
 SECTION = {"type": "section", "block_id": "one", "text": {"type": "mrkdwn", "text": "Hello"}}
@@ -163,6 +165,35 @@ def test_a_scripted_server_error_has_its_status(fake, client):
     with pytest.raises(SlackApiError) as caught:
         client.chat_update(channel="C1", ts="1.2", text="x")
     assert caught.value.response.status_code == 503
+
+
+def test_a_scripted_error_page_is_served_as_html_with_its_status(fake):
+    client = WebClient(token=TOKEN, base_url=fake.base_url, retry_handlers=[])
+    page = "<html><body>502 Bad Gateway</body></html>"
+    fake.fail_next("chat.postMessage", status=502, body=page, times=2)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as caught:
+            client.chat_postMessage(channel="C1", text="x")
+        assert caught.value.response.status_code == 502
+        headers = {k.lower(): v for k, v in caught.value.response.headers.items()}
+        assert headers["content-type"].startswith("text/html")
+    assert [c.response for c in fake.calls_to("chat.postMessage")] == [{"raw": page}] * 2
+    assert client.chat_postMessage(channel="C1", text="x")["ok"] is True
+
+
+def test_a_scripted_drop_closes_the_connection_unanswered_once(fake, client):
+    fake.fail_next("conversations.open", drop=True)
+    with pytest.raises(RemoteDisconnected):
+        client.conversations_open(users="U0BEN00001")
+    assert client.conversations_open(users="U0BEN00001")["channel"]["id"] == "D0BEN00001"
+    calls = fake.calls_to("conversations.open")
+    assert [(c.status, c.response) for c in calls[:1]] == [(DROPPED, {})]
+    assert [c.args for c in calls] == [{"users": "U0BEN00001"}] * 2
+
+
+def test_a_failure_must_say_how_it_fails(fake):
+    with pytest.raises(ValueError, match="non-200"):
+        fake.fail_next("chat.postMessage")
 
 
 def test_a_rate_limit_carries_retry_after_and_the_clients_retry_handler_succeeds(fake):
