@@ -78,6 +78,10 @@ class _Failure:
     status: int
     error: str | None
     headers: dict[str, str]
+    when: dict[str, Any]
+
+    def matches(self, args: dict[str, Any]) -> bool:
+        return all(args.get(k) == v for k, v in self.when.items())
 
 
 @dataclass
@@ -148,6 +152,7 @@ class FakeSlackApi:
         error: str | None = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        when: dict[str, Any] | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail.
 
@@ -157,12 +162,16 @@ class FakeSlackApi:
             error: with status 200, the ``error`` of an ``{"ok": false}`` answer.
             headers: extra response headers, e.g. ``{"Retry-After": "1"}``.
             times: how many calls fail.
+            when: fail only calls with these arguments, e.g. ``{"channel": "D0PRI00002"}``
+                (others to ``method`` succeed meanwhile).
         """
         if status == 200 and error is None:
             raise ValueError("give a non-200 status or an error code")
         with self._lock:
             for _ in range(times):
-                self._failures[method].append(_Failure(status, error, dict(headers or {})))
+                self._failures[method].append(
+                    _Failure(status, error, dict(headers or {}), dict(when or {}))
+                )
 
     def calls_to(self, method: str) -> list[Call]:
         """Return the calls made to ``method``, oldest first."""
@@ -201,7 +210,10 @@ class FakeSlackApi:
         else:
             return 404, {}, {"ok": False, "error": "unknown_method"}
         with self._lock:
-            failure = self._failures[method].popleft() if self._failures[method] else None
+            queue = self._failures[method]
+            failure = next((f for f in queue if f.matches(args)), None)
+            if failure is not None:
+                queue.remove(failure)
         if problems:
             status, extra = 200, {}
             body: dict[str, Any] = {
