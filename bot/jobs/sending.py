@@ -42,15 +42,15 @@ def _claim(
     case: CaseRow,
     board: BoardSettings,
     slot: ReminderDue,
+    recipients: tuple[str, ...],
     now: datetime,
     instance_id: str,
 ) -> Job | None:
-    """Claim one slot in its own transaction; None when another sweeper has it."""
+    """Claim one slot for ``recipients`` in its own transaction; None if another sweeper has it."""
     with uow_factory() as uow:
         row_id = _claim_slot(uow, deadline, slot, now, instance_id)
         if row_id is None:
             return None
-        recipients = recipients_of(uow, board.id, deadline.owner_role, slot.escalate)
         uow.commit()
     view = _owner_view(deadline, case, board, local_time(now).date(), escalate=slot.escalate)
     return Job(row_id, recipients, view, board)
@@ -183,8 +183,8 @@ def sweep(
     with uow_factory() as uow:
         plan = plan_sweep(uow, now, result)
         uow.commit()
-    for deadline, case, board, slot in plan.slots:
-        job = _claim(uow_factory, deadline, case, board, slot, now, instance_id)
+    for deadline, case, board, slot, recipients in plan.slots:
+        job = _claim(uow_factory, deadline, case, board, slot, recipients, now, instance_id)
         if job is None:
             continue
         result.claimed += 1
