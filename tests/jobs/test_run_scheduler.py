@@ -23,18 +23,14 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.domain.boards import ReviewType, Role
-from bot.domain.deadlines import DeadlineStatus
-from bot.domain.protocols import Event
-from bot.services.cases import ReferCase, refer_case
 from store.db import make_engine
-from store.models import DeadlineRow, ReminderDispatchRow
+from store.models import ReminderDispatchRow
 from store.uow import UowFactory, make_uow_factory
 from tests.conftest import EXAMPLE_BOARD
 from tests.fakes.fixtures import BOT_TOKEN
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack_api import FakeSlackApi, dm_channel
-from tests.jobs.conftest import BEN, SUBJECT, SURREY, posted
+from tests.jobs.conftest import BEN, SUBJECT, posted, refer_with_deadline
 from tests.slack.test_run import CASEDESK
 
 
@@ -55,42 +51,14 @@ def owe_reminder(uow_factory: UowFactory, pseudonym: str) -> tuple[str, int]:
         The case reference and the dispatch's id.
     """
     now = datetime.now(UTC)
+    due = (now + timedelta(days=14)).date()
+    # no fresh slot of its own (no lead times): only the owed one is sent
+    reference, deadline_id = refer_with_deadline(
+        uow_factory, now, due, pseudonym=pseudonym, reminders=()
+    )
     with uow_factory() as uow:
-        referred = refer_case(
-            ReferCase(
-                board_id=SURREY,
-                actor=BEN,
-                review_type=ReviewType.SCR,
-                pseudonym=pseudonym,
-                subject_name=SUBJECT,
-                summary=f"{SUBJECT} was found injured.",
-            ),
-            uow=uow,
-            now=now,
-        )
-    with uow_factory() as uow:
-        case = uow.cases.by_reference(SURREY, referred.case.reference)
-        for row in uow.deadlines.of_case(case.id):
-            row.status = DeadlineStatus.CANCELLED
-        due = (now + timedelta(days=14)).date()
-        deadline = DeadlineRow(
-            case_id=case.id,
-            rule_id="test-rule",
-            label="Rapid review sent",
-            event=Event.REFERRAL,
-            event_date=now.date(),
-            due_on=due,
-            original_due_on=due,
-            owner_role=Role.BUSINESS_MANAGER,
-            reminders=[],  # no fresh slot of its own: only the owed one is sent
-            status=DeadlineStatus.OPEN,
-            source="test",
-            created_at=now,
-            updated_at=now,
-        )
-        uow.deadlines.add(deadline)
         claim = uow.dispatches.claim(
-            deadline.id,
+            deadline_id,
             f"lead:10:{due}",
             lead=10,
             now=now - timedelta(minutes=20),
@@ -98,7 +66,7 @@ def owe_reminder(uow_factory: UowFactory, pseudonym: str) -> tuple[str, int]:
             retry_at=now - timedelta(minutes=10),
         )
         uow.commit()
-        return referred.case.reference, claim.id
+        return reference, claim.id
 
 
 def dms_to_ben(slack_api: FakeSlackApi) -> list[dict]:
