@@ -128,6 +128,7 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[J
                 uow.commit()
                 continue
             board = board_settings(board_row)
+            reached = delivered(row) if row is not None else ()
             if slot_key.startswith("vote:"):
                 user = slot_key.split(":")[1]
                 if case.state is not CaseState.VOTING or user not in awaited_voters(uow, case):
@@ -139,13 +140,11 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[J
                     continue
                 view = vote_view(deadline, case, board, today)
                 uow.commit()
-                jobs.append(
-                    Job(dispatch_id, (user,), view, board, attempts, template="vote_reminder_dm")
-                )
+                template = "vote_reminder_dm"
+                jobs.append(Job(dispatch_id, (user,), view, board, attempts, template, reached))
                 continue
             escalate = row is not None and row.lead < -DEFAULT_ESCALATE_AFTER
             recipients = recipients_of(uow, board.id, deadline.owner_role, escalate)
-            reached = delivered(row) if row is not None else ()
             view = _owner_view(deadline, case, board, today, escalate=escalate)
             uow.commit()
         jobs.append(Job(dispatch_id, recipients, view, board, attempts, delivered=reached))
