@@ -7,7 +7,7 @@ several sweepers on PostgreSQL share the open deadlines without waiting on each 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from sqlalchemy import update
@@ -16,6 +16,11 @@ from sqlmodel import col, select
 from bot.domain.deadlines import RUNNING, DeadlineStatus
 from store.models import BoardDispatchRow, DeadlineRow, ReminderDispatchRow
 from store.repositories import Repository, dialect_insert, locked
+
+
+def delivered(dispatch: ReminderDispatchRow) -> tuple[str, ...]:
+    """Return the Slack user IDs the dispatch's DM already reached, in the order reached."""
+    return tuple(dispatch.delivered_to.split())
 
 
 class DeadlineRepository(Repository):
@@ -141,12 +146,25 @@ class DispatchRepository(Repository):
         query = select(ReminderDispatchRow).where(ReminderDispatchRow.deadline_id == deadline_id)
         return list(self.session.exec(query.order_by(col(ReminderDispatchRow.id))))
 
-    def mark_sent(self, dispatch: ReminderDispatchRow, *, now: datetime) -> None:
-        """Record that the reminder went out."""
+    def mark_sent(
+        self, dispatch: ReminderDispatchRow, *, now: datetime, note: str | None = None
+    ) -> None:
+        """Record that the reminder went out (``note``: recipients given up, else no error)."""
         dispatch.sent_at = now
         dispatch.attempts += 1
-        dispatch.last_error = None
+        dispatch.last_error = note[:2000] if note else None
         dispatch.next_attempt_at = None
+        self.session.flush()
+
+    def add_delivered(self, dispatch: ReminderDispatchRow, users: Iterable[str]) -> None:
+        """Add ``users`` to the recipients the slot's DM reached (``delivered_to``), kept in order.
+
+        A retry then sends only to the recipients not listed. The caller holds the dispatch (its
+        claim or lease), so nobody else writes the row meanwhile.
+        """
+        reached = dict.fromkeys(delivered(dispatch))
+        reached.update(dict.fromkeys(users))
+        dispatch.delivered_to = " ".join(reached)
         self.session.flush()
 
     def mark_failed(

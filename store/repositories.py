@@ -6,7 +6,7 @@ serialised by ``BEGIN IMMEDIATE``, see :mod:`store.db`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -38,6 +38,17 @@ def dialect_insert(session: Session, table: type) -> postgresql.Insert | sqlite.
     name = session.get_bind().dialect.name
     module = postgresql if name == "postgresql" else sqlite
     return module.insert(table)
+
+
+IN_CHUNK = 1000
+"""Most ids one ``IN (...)`` list carries; longer lists are read in chunks of this size."""
+
+
+def chunked(ids: Iterable[int], size: int | None = None) -> Iterator[list[int]]:
+    """Yield ``ids`` (deduplicated, in order) in lists of at most ``size`` (``IN_CHUNK``)."""
+    unique, size = list(dict.fromkeys(ids)), size or IN_CHUNK
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
 
 
 def locked(query: Any) -> Any:
@@ -102,6 +113,15 @@ class MemberRepository(Repository):
             query = query.where(col(MemberRow.active))
         return list(self.session.exec(query.order_by(MemberRow.name, MemberRow.id)))
 
+    def of_boards(self, board_ids: Collection[str]) -> list[MemberRow]:
+        """Return the active members of several boards in one query, by board then name."""
+        query = select(MemberRow).where(
+            col(MemberRow.board_id).in_(list(board_ids)), col(MemberRow.active)
+        )
+        return list(
+            self.session.exec(query.order_by(MemberRow.board_id, MemberRow.name, MemberRow.id))
+        )
+
     def of_person(self, slack_id: str) -> list[MemberRow]:
         """Return the active member rows of one Slack user, one per board."""
         query = select(MemberRow).where(MemberRow.slack_id == slack_id, col(MemberRow.active))
@@ -150,6 +170,14 @@ class CaseRepository(Repository):
         """Return the case by id."""
         query = select(CaseRow).where(CaseRow.id == case_id)
         return self.session.exec(locked(query) if for_update else query).first()
+
+    def by_ids(self, case_ids: Iterable[int]) -> dict[int, CaseRow]:
+        """Return the cases with ``case_ids`` by id, in one query per thousand ids."""
+        found: dict[int, CaseRow] = {}
+        for chunk in chunked(case_ids):
+            for row in self.session.exec(select(CaseRow).where(col(CaseRow.id).in_(chunk))):
+                found[row.id] = row  # type: ignore[index]
+        return found
 
     def by_reference(
         self, board_id: str, reference: str, *, for_update: bool = False
@@ -267,6 +295,21 @@ class BallotRepository(Repository):
         )
         return list(self.session.exec(query))
 
+    def voters_by_case(self, case_ids: Iterable[int]) -> dict[int, set[int]]:
+        """Return, per case, the members with a ballot in the case's current voting round."""
+        found: dict[int, set[int]] = {}
+        for chunk in chunked(case_ids):
+            query = (
+                select(BallotRow.case_id, BallotRow.member_id)
+                .join(CaseRow, col(CaseRow.id) == col(BallotRow.case_id))
+                .where(col(BallotRow.case_id).in_(chunk))
+                .where(col(BallotRow.round) == col(CaseRow.voting_round))
+                .distinct()
+            )
+            for case_id, member_id in self.session.exec(query):
+                found.setdefault(case_id, set()).add(member_id)
+        return found
+
     def latest_version(self, case_id: int, member_id: int, round_: int) -> int:
         """Return the member's highest ballot version in the round (0: none yet)."""
         query = select(func.max(BallotRow.version)).where(
@@ -311,6 +354,17 @@ class ConflictRepository(Repository):
         """Return the conflicts declared on the case, oldest first."""
         query = select(ConflictRow).where(ConflictRow.case_id == case_id)
         return list(self.session.exec(query.order_by(col(ConflictRow.id))))
+
+    def members_by_case(self, case_ids: Iterable[int]) -> dict[int, set[int]]:
+        """Return, per case, the members who declared a conflict on it."""
+        found: dict[int, set[int]] = {}
+        for chunk in chunked(case_ids):
+            query = select(ConflictRow.case_id, ConflictRow.member_id).where(
+                col(ConflictRow.case_id).in_(chunk)
+            )
+            for case_id, member_id in self.session.exec(query):
+                found.setdefault(case_id, set()).add(member_id)
+        return found
 
     def find(self, case_id: int, member_id: int) -> ConflictRow | None:
         """Return the member's conflict on the case, if declared."""

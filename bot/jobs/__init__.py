@@ -6,7 +6,9 @@ which slot is due for each, and for each slot:
 
 1. claims (deadline, slot key) in its own short transaction: the store's unique key makes this
    succeed for exactly one sweeper, however many instances run against one database;
-2. sends the DM (owners of the rule's role; escalations also the chair), outside any transaction;
+2. sends the DM (owners of the rule's role; escalations also the chair), outside any transaction,
+   writing each recipient reached to the dispatch's ``delivered_to`` as it goes, so a retry sends
+   only to those not yet reached (:mod:`~bot.jobs.delivery`);
 3. records the outcome: sent; or failed with a retry time (Slack asked to wait, or was down),
    which a later sweep picks up from ``due_retries``; or failed for good.
 
@@ -19,10 +21,10 @@ Messages carry the reference, pseudonym, rule label, due date and working days l
 subject's name (PRODUCT.md §Confidentiality).
 
 The package's modules: :mod:`~bot.jobs.planning` (what is due), :mod:`~bot.jobs.sending` (claim,
-send, record, retry), :mod:`~bot.jobs.vote_deadline` (closing a vote at its deadline),
-:mod:`~bot.jobs.digest` (the daily channel digest), :mod:`~bot.jobs.scheduler` (the
-BackgroundScheduler in ``casedesk run``) and :mod:`~bot.jobs.views` (view models and each
-board's settings).
+retry), :mod:`~bot.jobs.delivery` (send to each recipient once, record),
+:mod:`~bot.jobs.vote_deadline` (closing a vote at its deadline), :mod:`~bot.jobs.digest` (the
+daily channel digest), :mod:`~bot.jobs.scheduler` (the BackgroundScheduler in ``casedesk run``)
+and :mod:`~bot.jobs.views` (view models and each board's settings).
 """
 
 from bot.jobs.digest import daily_digest, run_digests

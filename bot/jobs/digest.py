@@ -83,8 +83,10 @@ def _digest_lines(
     horizon = board.calendar.add_working_days(today, DIGEST_DAYS_AHEAD)
     overdue: list[DigestLine] = []
     due_soon: list[DigestLine] = []
-    for deadline in uow.deadlines.running_due_by(horizon):
-        case = uow.cases.get(deadline.case_id)
+    deadlines = uow.deadlines.running_due_by(horizon)
+    cases = uow.cases.by_ids(d.case_id for d in deadlines)  # one query, not one per deadline
+    for deadline in deadlines:
+        case = cases.get(deadline.case_id)
         if case is None or case.board_id != board.id:
             continue
         left = working_days_left(deadline.due_on, today, board.calendar)

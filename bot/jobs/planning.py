@@ -1,11 +1,15 @@
 """Planning a sweep: which reminder slots, vote reminders and vote closes are due now.
 
 One read transaction loads the running deadlines that can have a reminder due and asks
-:func:`bot.domain.reminders.reminder_due` which slot is due for each.
+:func:`bot.domain.reminders.reminder_due` which slot is due for each. It makes a fixed number
+of queries however many deadlines are loaded (no query per deadline or case): the deadlines,
+their claimed slots, their cases, the boards' members and roles, and the conflicts and current
+ballots of the cases in voting.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,9 +41,9 @@ MAX_PER_SWEEP = 2000
 
 @dataclass
 class Plan:
-    """What a sweep found due: reminder slots, vote reminders, and votes to close."""
+    """What a sweep found due: reminder slots (with their recipients), vote reminders, closes."""
 
-    slots: list[tuple[DeadlineRow, CaseRow, BoardSettings, ReminderDue]] = field(
+    slots: list[tuple[DeadlineRow, CaseRow, BoardSettings, ReminderDue, tuple[str, ...]]] = field(
         default_factory=list
     )
     votes: list[tuple[DeadlineRow, CaseRow, BoardSettings, str, ReminderDue]] = field(
@@ -53,21 +57,74 @@ def vote_key_prefix(slack_id: str) -> str:
     return f"vote:{slack_id}:"
 
 
-def awaited_voters(uow: UnitOfWork, case: CaseRow) -> list[str]:
-    """Return the eligible members (voting role, active, not conflicted) yet to vote."""
-    assert case.id is not None
-    members = uow.members.of_board(case.board_id)
+@dataclass(frozen=True)
+class Person:
+    """An active board member and their roles."""
+
+    member_id: int
+    slack_id: str
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
+class BoardPeople:
+    """A board's active members with their roles, in name order: read once per sweep."""
+
+    people: tuple[Person, ...] = ()
+
+    def holding(self, role: Role) -> list[str]:
+        """Return the Slack IDs of the members holding ``role``."""
+        return [p.slack_id for p in self.people if role in p.roles]
+
+    def recipients(self, role: Role, escalate: bool) -> tuple[str, ...]:
+        """Return whom a reminder goes to: the rule's role, and the chair on escalation."""
+        people = self.holding(role) + (self.holding(Role.CHAIR) if escalate else [])
+        return tuple(dict.fromkeys(people))
+
+
+def board_people(uow: UnitOfWork, board_ids: Collection[str]) -> dict[str, BoardPeople]:
+    """Return each board's active members and roles, in two queries whatever the boards."""
+    if not board_ids:
+        return {}
+    members = uow.members.of_boards(board_ids)
     roles = uow.members.roles_of(m.id for m in members if m.id is not None)
-    conflicted = {c.member_id for c in uow.conflicts.of_case(case.id)}
-    voted = {b.member_id for b in uow.ballots.current(case.id, case.voting_round)}
-    return [
-        m.slack_id
-        for m in members
-        if m.id is not None
-        and roles.get(m.id, frozenset()) & VOTING_ROLES
-        and m.id not in conflicted
-        and m.id not in voted
-    ]
+    grouped: dict[str, list[Person]] = {b: [] for b in board_ids}
+    for m in members:
+        if m.id is not None:
+            grouped[m.board_id].append(Person(m.id, m.slack_id, roles.get(m.id, frozenset())))
+    return {b: BoardPeople(tuple(people)) for b, people in grouped.items()}
+
+
+def awaited_by_case(
+    uow: UnitOfWork, cases: Collection[CaseRow], people: Mapping[str, BoardPeople]
+) -> dict[int, list[str]]:
+    """Return, per case, the eligible members (voting role, not conflicted) yet to vote.
+
+    Two queries (conflicts, ballots of the current rounds) however many cases.
+    """
+    ids = [c.id for c in cases if c.id is not None]
+    if not ids:
+        return {}
+    conflicted = uow.conflicts.members_by_case(ids)
+    voted = uow.ballots.voters_by_case(ids)
+    awaited: dict[int, list[str]] = {}
+    for case in cases:
+        if case.id is None:
+            continue
+        skip = conflicted.get(case.id, set()) | voted.get(case.id, set())
+        awaited[case.id] = [
+            p.slack_id
+            for p in people.get(case.board_id, BoardPeople()).people
+            if p.roles & VOTING_ROLES and p.member_id not in skip
+        ]
+    return awaited
+
+
+def awaited_voters(uow: UnitOfWork, case: CaseRow) -> list[str]:
+    """Return the eligible members (voting role, active, not conflicted) yet to vote on ``case``."""
+    assert case.id is not None
+    people = board_people(uow, [case.board_id])
+    return awaited_by_case(uow, [case], people).get(case.id, [])
 
 
 def _is_postgres(uow: UnitOfWork) -> bool:
@@ -77,10 +134,7 @@ def _is_postgres(uow: UnitOfWork) -> bool:
 
 def recipients_of(uow: UnitOfWork, board_id: str, role: Role, escalate: bool) -> tuple[str, ...]:
     """Return the Slack IDs a reminder goes to: the rule's role, and the chair on escalation."""
-    people = [m.slack_id for m in uow.members.with_role(board_id, role)]
-    if escalate:
-        people += [m.slack_id for m in uow.members.with_role(board_id, Role.CHAIR)]
-    return tuple(dict.fromkeys(people))
+    return board_people(uow, [board_id])[board_id].recipients(role, escalate)
 
 
 def plan_sweep(uow: UnitOfWork, now: datetime, result: SweepResult) -> Plan:
@@ -99,8 +153,16 @@ def plan_sweep(uow: UnitOfWork, now: datetime, result: SweepResult) -> Plan:
     deadlines = uow.deadlines.running_due_by(horizon, skip_locked=_is_postgres(uow))
     result.considered = len(deadlines)
     claimed = uow.dispatches.claimed_keys([d.id for d in deadlines if d.id is not None])
+    cases = {
+        case_id: case
+        for case_id, case in uow.cases.by_ids(d.case_id for d in deadlines).items()
+        if case.board_id in open_now
+    }
+    people = board_people(uow, sorted({c.board_id for c in cases.values()}))
+    voting = [c for c in cases.values() if c.state is CaseState.VOTING]
+    awaited = awaited_by_case(uow, voting, people)
     for deadline in deadlines:
-        case = uow.cases.get(deadline.case_id)
+        case = cases.get(deadline.case_id)
         board = open_now.get(case.board_id) if case is not None else None
         if case is None or board is None or deadline.id is None:
             continue
@@ -115,13 +177,14 @@ def plan_sweep(uow: UnitOfWork, now: datetime, result: SweepResult) -> Plan:
             since=local_time(deadline.created_at).date(),
         )
         if slot is not None:
-            plan.slots.append((deadline, case, board, slot))
+            recipients = people[case.board_id].recipients(deadline.owner_role, slot.escalate)
+            plan.slots.append((deadline, case, board, slot, recipients))
         is_vote = case.state is CaseState.VOTING and deadline.rule_id in board.vote_rules
         if is_vote and board.auto_close and deadline.due_on < today:
             plan.closes.append((case.reference, board.id))
             continue
         if is_vote:
-            for user in awaited_voters(uow, case):
+            for user in awaited.get(deadline.case_id, []):
                 vote = reminder_due(
                     deadline.due_on,
                     calendar=board.calendar,

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.cases import CaseState
 from bot.domain.deadlines import RUNNING
-from bot.domain.reminders import (
-    DEFAULT_ESCALATE_AFTER,
-    ReminderDue,
-    local_time,
-    next_send_time,
-)
+from bot.domain.reminders import DEFAULT_ESCALATE_AFTER, ReminderDue, local_time
+from bot.jobs.delivery import Job, deliver, record
 from bot.jobs.planning import (
     awaited_voters,
     plan_sweep,
@@ -25,14 +20,13 @@ from bot.jobs.views import (
     ReminderView,
     SweepResult,
     UowFactory,
-    VoteReminderView,
     board_settings,
     reminder_view,
     vote_view,
 )
 from bot.jobs.vote_deadline import close_at_deadline
-from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
-from messages.render import render_message
+from bot.slack_gateway import SlackGateway
+from store.deadline_repositories import delivered
 from store.models import CaseRow, DeadlineRow
 from store.uow import UnitOfWork
 
@@ -42,38 +36,32 @@ LEASE = timedelta(minutes=10)
 """How long a claim or a taken retry is this sweeper's before another may retry it."""
 
 
-@dataclass(frozen=True)
-class _Job:
-    """One reminder to send: the dispatch claimed, whom to, and what."""
-
-    dispatch_id: int
-    recipients: tuple[str, ...]
-    view: ReminderView | VoteReminderView
-    board: BoardSettings
-    attempts: int = 0
-    template: str = "reminder_dm"
-
-
 def _claim(
     uow_factory: UowFactory,
     deadline: DeadlineRow,
     case: CaseRow,
     board: BoardSettings,
     slot: ReminderDue,
+    recipients: tuple[str, ...],
     now: datetime,
     instance_id: str,
-) -> _Job | None:
-    """Claim one slot in its own transaction; None when another sweeper has it."""
+) -> Job | None:
+    """Claim one slot for ``recipients`` in its own transaction; None if another sweeper has it."""
     with uow_factory() as uow:
         row_id = _claim_slot(uow, deadline, slot, now, instance_id)
         if row_id is None:
             return None
-        recipients = recipients_of(uow, board.id, deadline.owner_role, slot.escalate)
         uow.commit()
-    view = reminder_view(deadline, case, board, local_time(now).date())
-    if slot.escalate:
-        view = ReminderView(**{**view.__dict__, "kind": "escalation"})
-    return _Job(row_id, recipients, view, board)
+    view = _owner_view(deadline, case, board, local_time(now).date(), escalate=slot.escalate)
+    return Job(row_id, recipients, view, board)
+
+
+def _owner_view(
+    deadline: DeadlineRow, case: CaseRow, board: BoardSettings, today: date, *, escalate: bool
+) -> ReminderView:
+    """Return the owner reminder's view; an escalation says so (on a retry too)."""
+    view = reminder_view(deadline, case, board, today)
+    return ReminderView(**{**view.__dict__, "kind": "escalation"}) if escalate else view
 
 
 def _claim_vote(
@@ -85,7 +73,7 @@ def _claim_vote(
     slot: ReminderDue,
     now: datetime,
     instance_id: str,
-) -> _Job | None:
+) -> Job | None:
     """Claim one member's vote-reminder slot (keyed by the member); None when already claimed."""
     with uow_factory() as uow:
         row_id = _claim_slot(uow, deadline, slot, now, instance_id)
@@ -93,7 +81,7 @@ def _claim_vote(
             return None
         uow.commit()
     view = vote_view(deadline, case, board, local_time(now).date())
-    return _Job(row_id, (user,), view, board, template="vote_reminder_dm")
+    return Job(row_id, (user,), view, board, template="vote_reminder_dm")
 
 
 def _claim_slot(
@@ -110,48 +98,9 @@ def _claim_slot(
     return row.id
 
 
-def _send(job: _Job, gateway: SlackGateway, attempt: int) -> RetryLater | PermanentFailure | None:
-    """DM every recipient; return the first failure (None when all went out)."""
-    message = render_message(job.template, r=job.view)
-    if not job.recipients:
-        return PermanentFailure("no_owner", FailureScope.RECIPIENT)
-    for user in job.recipients:
-        outcome = gateway.send_dm(user, message["text"], message["blocks"], attempt=attempt)
-        if isinstance(outcome, RetryLater | PermanentFailure):
-            return outcome
-    return None
-
-
-def _record(
-    uow_factory: UowFactory,
-    job: _Job,
-    outcome: RetryLater | PermanentFailure | None,
-    now: datetime,
-    result: SweepResult,
-) -> None:
-    """Record the outcome of a send in its own transaction."""
-    with uow_factory() as uow:
-        row = uow.dispatches.get(job.dispatch_id)
-        if row is None:  # pragma: no cover - dispatches are never deleted
-            return
-        if outcome is None:
-            uow.dispatches.mark_sent(row, now=now)
-            result.sent += 1
-        elif isinstance(outcome, RetryLater):
-            wait = now + timedelta(seconds=max(outcome.after_seconds, 1.0))
-            retry_at = next_send_time(wait, job.board.calendar, job.board.hours)
-            uow.dispatches.mark_failed(row, error=outcome.error, retry_at=retry_at)
-            result.deferred += 1
-        else:
-            uow.dispatches.mark_failed(row, error=outcome.error, retry_at=None)
-            result.failed += 1
-            logger.warning("reminder %s failed for good: %s", job.dispatch_id, outcome.error)
-        uow.commit()
-
-
-def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_Job]:
+def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[Job]:
     """Take the retries that are due: each one leased to this sweeper by compare-and-set."""
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     with uow_factory() as uow:
         due = [
             (r.id, r.next_attempt_at, r.deadline_id, r.attempts, r.slot_key)
@@ -179,6 +128,7 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_
                 uow.commit()
                 continue
             board = board_settings(board_row)
+            reached = delivered(row) if row is not None else ()
             if slot_key.startswith("vote:"):
                 user = slot_key.split(":")[1]
                 if case.state is not CaseState.VOTING or user not in awaited_voters(uow, case):
@@ -190,16 +140,23 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[_
                     continue
                 view = vote_view(deadline, case, board, today)
                 uow.commit()
-                jobs.append(
-                    _Job(dispatch_id, (user,), view, board, attempts, template="vote_reminder_dm")
-                )
+                template = "vote_reminder_dm"
+                jobs.append(Job(dispatch_id, (user,), view, board, attempts, template, reached))
                 continue
             escalate = row is not None and row.lead < -DEFAULT_ESCALATE_AFTER
             recipients = recipients_of(uow, board.id, deadline.owner_role, escalate)
-            view = reminder_view(deadline, case, board, today)
+            view = _owner_view(deadline, case, board, today, escalate=escalate)
             uow.commit()
-        jobs.append(_Job(dispatch_id, recipients, view, board, attempts))
+        jobs.append(Job(dispatch_id, recipients, view, board, attempts, delivered=reached))
     return jobs
+
+
+def _run(
+    uow_factory: UowFactory, job: Job, gateway: SlackGateway, now: datetime, result: SweepResult
+) -> None:
+    """Send a claimed or leased slot to the recipients it still owes, and record the outcome."""
+    delivery = deliver(job, gateway, job.attempts + 1, uow_factory)
+    record(uow_factory, job, delivery, now, result)
 
 
 def sweep(
@@ -221,16 +178,16 @@ def sweep(
     jobs = _retries(uow_factory, now, instance_id)
     result.retried = len(jobs)
     for job in jobs:
-        _record(uow_factory, job, _send(job, gateway, job.attempts + 1), now, result)
+        _run(uow_factory, job, gateway, now, result)
     with uow_factory() as uow:
         plan = plan_sweep(uow, now, result)
         uow.commit()
-    for deadline, case, board, slot in plan.slots:
-        job = _claim(uow_factory, deadline, case, board, slot, now, instance_id)
+    for deadline, case, board, slot, recipients in plan.slots:
+        job = _claim(uow_factory, deadline, case, board, slot, recipients, now, instance_id)
         if job is None:
             continue
         result.claimed += 1
-        _record(uow_factory, job, _send(job, gateway, 1), now, result)
+        _run(uow_factory, job, gateway, now, result)
     for reference, board_id in plan.closes:
         if close_at_deadline(
             reference, board_id, uow_factory=uow_factory, gateway=gateway, now=now
@@ -241,5 +198,5 @@ def sweep(
         if job is None:
             continue
         result.claimed += 1
-        _record(uow_factory, job, _send(job, gateway, 1), now, result)
+        _run(uow_factory, job, gateway, now, result)
     return result

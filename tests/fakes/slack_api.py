@@ -86,6 +86,10 @@ class _Failure:
     headers: dict[str, str]
     body: str | None = None  # served as text/html instead of the JSON answer
     drop: bool = False
+    when: dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, args: dict[str, Any]) -> bool:
+        return all(args.get(k) == v for k, v in self.when.items())
 
 
 @dataclass
@@ -158,6 +162,7 @@ class FakeSlackApi:
         body: str | None = None,
         drop: bool = False,
         times: int = 1,
+        when: dict[str, Any] | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail.
 
@@ -171,10 +176,12 @@ class FakeSlackApi:
             drop: close the connection once the request is read, answering nothing (the
                 client sees ``RemoteDisconnected``).
             times: how many calls fail.
+            when: fail only calls with these arguments, e.g. ``{"channel": "D0PRI00002"}``
+                (others to ``method`` succeed meanwhile).
         """
         if status == 200 and error is None and body is None and not drop:
             raise ValueError("give a non-200 status, an error code, a body or drop=True")
-        failure = _Failure(status, error, dict(headers or {}), body, drop)
+        failure = _Failure(status, error, dict(headers or {}), body, drop, dict(when or {}))
         with self._lock:
             self._failures[method].extend([failure] * times)
 
@@ -215,7 +222,10 @@ class FakeSlackApi:
         else:
             return 404, {}, {"ok": False, "error": "unknown_method"}
         with self._lock:
-            failure = self._failures[method].popleft() if self._failures[method] else None
+            queue = self._failures[method]
+            failure = next((f for f in queue if f.matches(args)), None)
+            if failure is not None:
+                queue.remove(failure)
         body: dict[str, Any] | str
         if problems:
             status, extra = 200, {}

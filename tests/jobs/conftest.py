@@ -14,11 +14,13 @@ from bot.clock import LONDON, FixedClock
 from bot.domain.boards import ReviewType, Role
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.protocols import Event
+from bot.domain.reminders import local_time
 from bot.jobs import SweepResult, run_digests, sweep
 from bot.services.cases import ReferCase, refer_case
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from store.models import DeadlineRow, ReminderDispatchRow
+from store.uow import UowFactory
 from tests.fakes.slack_api import FakeSlackApi
 
 BEN = "U0BEN00001"  # business manager and member of surrey-children
@@ -60,46 +62,62 @@ def at(clock: FixedClock) -> Callable[..., None]:
     return _at
 
 
+def refer_with_deadline(
+    uow_factory: UowFactory,
+    now: datetime,
+    due: date,
+    *,
+    pseudonym: str = "Child A",
+    label: str = "Rapid review sent",
+    reminders: tuple[int, ...] = (5, 2, 1, 0),
+) -> tuple[str, int]:
+    """Refer a Surrey case (subject :data:`SUBJECT`) whose only running deadline is due on ``due``.
+
+    The business manager owns the deadline. Returns the case reference and the deadline's id.
+    """
+    with uow_factory() as uow:
+        referred = refer_case(
+            ReferCase(
+                board_id=SURREY,
+                actor=BEN,
+                review_type=ReviewType.SCR,
+                pseudonym=pseudonym,
+                subject_name=SUBJECT,
+                summary=f"{SUBJECT} was found injured.",
+            ),
+            uow=uow,
+            now=now,
+        )
+    with uow_factory() as uow:
+        case = uow.cases.by_reference(SURREY, referred.case.reference)
+        for row in uow.deadlines.of_case(case.id):
+            row.status = DeadlineStatus.CANCELLED
+        deadline = DeadlineRow(
+            case_id=case.id,
+            rule_id="test-rule",
+            label=label,
+            event=Event.REFERRAL,
+            event_date=local_time(now).date(),
+            due_on=due,
+            original_due_on=due,
+            owner_role=Role.BUSINESS_MANAGER,
+            reminders=list(reminders),
+            status=DeadlineStatus.OPEN,
+            source="test",
+            created_at=now,
+            updated_at=now,
+        )
+        uow.deadlines.add(deadline)
+        uow.commit()
+        return referred.case.reference, deadline.id
+
+
 @pytest.fixture
 def make_case(uow_factory, clock, board) -> Callable[..., tuple[str, int]]:
     """Refer a Surrey case whose only running deadline is due on ``due``; return (ref, id)."""
 
     def _make(due: date, *, pseudonym: str = "Child A", label: str = "Rapid review sent") -> Any:
-        with uow_factory() as uow:
-            referred = refer_case(
-                ReferCase(
-                    board_id=SURREY,
-                    actor=BEN,
-                    review_type=ReviewType.SCR,
-                    pseudonym=pseudonym,
-                    subject_name=SUBJECT,
-                    summary=f"{SUBJECT} was found injured.",
-                ),
-                uow=uow,
-                now=clock.now(),
-            )
-        with uow_factory() as uow:
-            case = uow.cases.by_reference(SURREY, referred.case.reference)
-            for row in uow.deadlines.of_case(case.id):
-                row.status = DeadlineStatus.CANCELLED
-            deadline = DeadlineRow(
-                case_id=case.id,
-                rule_id="test-rule",
-                label=label,
-                event=Event.REFERRAL,
-                event_date=clock.today(),
-                due_on=due,
-                original_due_on=due,
-                owner_role=Role.BUSINESS_MANAGER,
-                reminders=[5, 2, 1, 0],
-                status=DeadlineStatus.OPEN,
-                source="test",
-                created_at=clock.now(),
-                updated_at=clock.now(),
-            )
-            uow.deadlines.add(deadline)
-            uow.commit()
-            return referred.case.reference, deadline.id
+        return refer_with_deadline(uow_factory, clock.now(), due, pseudonym=pseudonym, label=label)
 
     return _make
 

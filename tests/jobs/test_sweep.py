@@ -161,7 +161,7 @@ def test_a_reminder_slack_refuses_for_good_is_recorded_and_not_retried(
     assert posted(slack_api) == []
     [row] = dispatches()
     assert row.sent_at is None and row.next_attempt_at is None
-    assert row.last_error == "user_not_found"
+    assert row.last_error == f"{BEN}: user_not_found"
 
 
 def test_a_deadline_overdue_past_the_escalation_point_is_sent_to_the_owner_and_the_chair(

@@ -1,0 +1,151 @@
+"""``casedesk run --http`` sweeps on its scheduler's interval: owed reminders reach Slack.
+
+The process is started as an operator would (``casedesk db upgrade``, ``casedesk board sync``,
+then ``casedesk run --http``) against the fake Slack Web API, with ``CASEDESK_SWEEP_SECONDS``
+short. Its clock is the real one, so the reminders seeded are ones owed whatever the time of day:
+claimed by an instance that died before sending, their lease run out (a retry is due at once,
+unlike a fresh slot, which waits for a working day's sending hours). One is owed before start-up;
+a second is added once the first has arrived, so only a later tick of the interval can send it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from store.db import make_engine
+from store.models import ReminderDispatchRow
+from store.uow import UowFactory, make_uow_factory
+from tests.conftest import EXAMPLE_BOARD
+from tests.fakes.fixtures import BOT_TOKEN
+from tests.fakes.signing import SIGNING_SECRET
+from tests.fakes.slack_api import FakeSlackApi, dm_channel
+from tests.jobs.conftest import BEN, SUBJECT, posted, refer_with_deadline
+from tests.slack.test_run import CASEDESK
+
+
+def wait_for(what: str, check: Callable[[], Any], within: float) -> Any:
+    """Poll ``check`` every 50 ms until it returns something; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {within} s")
+
+
+def owe_reminder(uow_factory: UowFactory, pseudonym: str) -> tuple[str, int]:
+    """Refer a Surrey case; owe its owner a reminder whose claimer died (lease run out).
+
+    Returns:
+        The case reference and the dispatch's id.
+    """
+    now = datetime.now(UTC)
+    due = (now + timedelta(days=14)).date()
+    # no fresh slot of its own (no lead times): only the owed one is sent
+    reference, deadline_id = refer_with_deadline(
+        uow_factory, now, due, pseudonym=pseudonym, reminders=()
+    )
+    with uow_factory() as uow:
+        claim = uow.dispatches.claim(
+            deadline_id,
+            f"lead:10:{due}",
+            lead=10,
+            now=now - timedelta(minutes=20),
+            claimed_by="died",
+            retry_at=now - timedelta(minutes=10),
+        )
+        uow.commit()
+        return reference, claim.id
+
+
+def dms_to_ben(slack_api: FakeSlackApi) -> list[dict]:
+    """Return the reminder DMs Slack accepted for Ben."""
+    return [m for m in posted(slack_api) if m["channel"] == dm_channel(BEN)]
+
+
+def casedesk(args: list[str], env: dict[str, str], cwd: Path) -> None:
+    """Run a ``casedesk`` command to completion; fail the test if it fails."""
+    done = subprocess.run(
+        [CASEDESK, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_casedesk_run_sends_owed_reminders_on_each_sweep_interval_and_stops_cleanly(
+    tmp_path, slack_api
+):
+    url = f"sqlite:///{tmp_path / 'casedesk.db'}"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.base_url,
+        "DATABASE_URL": url,
+        "CASEDESK_SWEEP_SECONDS": "0.5",
+    }
+    casedesk(["db", "upgrade"], env, tmp_path)
+    casedesk(["board", "sync", "--file", str(EXAMPLE_BOARD)], env, tmp_path)
+    engine = make_engine(url)
+    uow_factory = make_uow_factory(engine)
+    first_ref, first_id = owe_reminder(uow_factory, "Child A")
+    log = tmp_path / "casedesk.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [CASEDESK, "run", "--http", "--host", "127.0.0.1", "--port", "0"],
+            env=env,
+            cwd=tmp_path,
+            stderr=stderr,
+        )
+    try:
+        wait_for(
+            "the server listening",
+            lambda: re.search(r"serving Slack at http://127.0.0.1:\d+/", log.read_text()),
+            20,
+        )
+        [first] = wait_for("the owed reminder", at_least(1, lambda: dms_to_ben(slack_api)), 10)
+        second_ref, second_id = owe_reminder(uow_factory, "Child B")
+        _, second = wait_for("the one owed later", at_least(2, lambda: dms_to_ben(slack_api)), 10)
+        sent = wait_for("both recorded", at_least(2, lambda: sent_dispatches(uow_factory)), 10)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        engine.dispose()
+
+    assert first_ref in first["text"] and "Child A" in first["text"]
+    assert "Rapid review sent" in first["text"]
+    assert second_ref in second["text"] and "Child B" in second["text"]
+    assert [(r.id, r.delivered_to, r.attempts, r.last_error) for r in sent] == [
+        (first_id, BEN, 1, None),
+        (second_id, BEN, 1, None),
+    ]
+    assert len(dms_to_ben(slack_api)) == 2  # each once, however many ticks ran
+    calls = json.dumps([c.args for c in slack_api.calls])
+    output = log.read_text()
+    assert SUBJECT not in calls and SUBJECT not in output
+    assert "INFO bot.cli.run: stopped" in output
+
+
+def at_least(n: int, rows: Callable[[], list]) -> Callable[[], list | None]:
+    """Return a check for :func:`wait_for`: ``rows()`` once it has ``n`` items, else None."""
+    return lambda: found if len(found := rows()) >= n else None
+
+
+def sent_dispatches(uow_factory: UowFactory) -> list[ReminderDispatchRow]:
+    """Return the reminder dispatches recorded as sent, oldest first."""
+    with uow_factory() as uow:
+        query = select(ReminderDispatchRow).where(ReminderDispatchRow.sent_at.is_not(None))
+        return list(uow.session.exec(query.order_by(ReminderDispatchRow.id)))
