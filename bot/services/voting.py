@@ -330,6 +330,7 @@ def close_voting(cmd: CloseVoting, *, uow: UnitOfWork, now: datetime) -> VotingC
             "cast": counts.cast,
             "eligible": counts.eligible,
             "quorate": counts.quorate,
+            "without_quorum": not counts.quorate,
             "leading": counts.leading,
             "votes": {b.slack_id: b.recommendation for b in view.ballots},
             "conflicts": [c.slack_id for c in view.conflicts],
