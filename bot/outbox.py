@@ -116,6 +116,7 @@ class _Job:
     recipient: str
     message: dict[str, Any]
     attempts: int
+    case_id: int | None
 
 
 def deliver(
@@ -167,7 +168,8 @@ def _lease(
         row = uow.outbox.get(row_id)
         uow.commit()
     assert row is not None
-    return _Job(row_id, row.kind, row.recipient, json.loads(row.payload or "{}"), row.attempts)
+    message = json.loads(row.payload or "{}")
+    return _Job(row_id, row.kind, row.recipient, message, row.attempts, row.case_id)
 
 
 def _send(
@@ -184,8 +186,7 @@ def _send(
         )
     if job.kind == CARD:
         with uow_factory() as uow:
-            row = uow.outbox.get(job.id)
-            case = uow.cases.get(row.case_id) if row and row.case_id else None
+            case = uow.cases.get(job.case_id) if job.case_id is not None else None
             if case is None:
                 return None
             ref, card = current_card(uow, case.board_id, case.reference, today=today_of(now))

@@ -300,7 +300,7 @@ class VotingClosed:
     recommendation: RecommendationView
     deadlines: tuple[DeadlineView, ...]
     completed: tuple[DeadlineView, ...]
-    case_id: int = 0
+    case_id: int
     owed: tuple[int, ...] = ()
 
 
