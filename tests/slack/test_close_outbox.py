@@ -7,6 +7,7 @@ reminders ("not lost if Slack is down or rate-limits"), §Confidentiality.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -75,10 +76,13 @@ def case_state(uow_factory) -> CaseState:
 
 
 def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_once(
-    app, slack_api, voting, uow_factory, clock, tick
+    app, slack_api, voting, uow_factory, clock, tick, caplog
 ):
     slack_api.fail_next("chat.postMessage", status=500, times=6)  # 3 messages, each retried once
-    click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+    with caplog.at_level(logging.INFO):  # slack_sdk bodies (DEBUG) are floored by bot.logs
+        click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+    assert "chat.postMessage to D0GRA00005 failed: http_500" in caplog.text
+    assert [word for word in (SUBJECT, "Okafor", "Criteria met") if word in caplog.text] == []
 
     assert case_state(uow_factory) is CaseState.AWAITING_DECISION
     assert accepted(slack_api) == []
