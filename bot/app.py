@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.clock import Clock
 from bot.config import Settings
-from bot.deps import CONTEXT_KEY, Deps, UowFactory
+from bot.deps import CONTEXT_KEY, Deps, UowFactory, listener_gateway
 from handlers.errors import handle_error
 
 
@@ -59,7 +59,12 @@ def create_app(
         process_before_response=True,
         name="casedesk",
     )
-    deps = Deps(settings=settings, uow_factory=uow_factory, clock=clock)
+    deps = Deps(
+        settings=settings,
+        uow_factory=uow_factory,
+        clock=clock,
+        gateway=listener_gateway(client),
+    )
 
     def inject_deps(context, next) -> None:  # noqa: A002 - Bolt passes it by this name
         context[CONTEXT_KEY] = deps

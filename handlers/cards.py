@@ -1,7 +1,7 @@
 """The case card: one canonical message per case in its board's channel, posted and redrawn here.
 
-Every workflow step that changes a case redraws its card through this module, so the card has
-one template (``case_card``) and one owner::
+Every listener step that changes a case redraws its card through this module; the card's content
+is drawn by :mod:`bot.cards`, which jobs use too, so the card has one template (``case_card``)::
 
     from handlers.cards import post_case_card, refresh_card
 
@@ -15,29 +15,12 @@ chair or decision-maker step the state allows (open voting, close voting, record
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_sdk import WebClient
 
+from bot.cards import card_deadlines, case_card_message
 from bot.deps import Deps
-from bot.domain.cases import CaseState
 from bot.services.cases import SetCaseCard, set_case_card
-from bot.services.common import SYSTEM
-from bot.services.queries import case_status
 from bot.services.views import CaseRef, DeadlineView, VoteCounts
-from messages.ids import ActionId
-from messages.render import render_message
-
-NEXT_DEADLINES = 3
-"""How many of the soonest open deadlines the card shows."""
-
-CHAIR_ACTIONS: dict[CaseState, tuple[ActionId, str]] = {
-    CaseState.REFERRED: (ActionId.OPEN_VOTING, "Open voting"),
-    CaseState.GATHERING: (ActionId.OPEN_VOTING, "Open voting"),
-    CaseState.VOTING: (ActionId.CLOSE_VOTING, "Close voting"),
-    CaseState.AWAITING_DECISION: (ActionId.RECORD_DECISION, "Record the decision"),
-}
-"""The one step button (action, label) the card shows in each state; its listener checks roles."""
 
 
 def post_case_card(
@@ -82,38 +65,6 @@ def refresh_card(
     client.chat_update(channel=case.card_channel, ts=case.card_ts, **message)
 
 
-def case_card_message(
-    case: CaseRef,
-    *,
-    deadlines: tuple[DeadlineView, ...] = (),
-    counts: VoteCounts | None = None,
-    vote_summary: str | None = None,
-) -> dict[str, Any]:
-    """Render the card's ``text`` and ``blocks`` from view models (no identifying details)."""
-    if vote_summary is None and counts is not None:
-        vote_summary = summarise_votes(counts)
-    return render_message(
-        "case_card",
-        case=case,
-        deadlines=deadlines[:NEXT_DEADLINES],
-        voting_open=case.state is CaseState.VOTING,
-        chair_action=CHAIR_ACTIONS.get(case.state),
-        vote_summary=vote_summary,
-    )
-
-
-def summarise_votes(counts: VoteCounts) -> str:
-    """Return the counts line: per option when the channel may see counts, else only turnout."""
-    turnout = f"{counts.cast} of {counts.eligible} voted"
-    if not counts.channel_may_see_counts:
-        return f"{turnout}; the counts are shown when voting closes."
-    per_option = ", ".join(f"{r.label} {n}" for r, n in counts.counts.items() if n)
-    return f"{per_option or 'No votes yet'} ({turnout})."
-
-
 def _deadlines(deps: Deps, case: CaseRef) -> tuple[DeadlineView, ...]:
     with deps.uow_factory() as uow:
-        status = case_status(
-            case.reference, SYSTEM, uow=uow, today=deps.clock.today(), board_id=case.board_id
-        )
-    return status.deadlines
+        return card_deadlines(uow, case, today=deps.clock.today())

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.cards import summarise_votes
 from bot.deps import Deps
 from bot.domain.errors import InvalidInput
 from bot.services.queries import CaseFilter, case_status, list_cases
-from handlers.cards import summarise_votes
 from messages.render import render_message
 
 if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS

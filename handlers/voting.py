@@ -3,8 +3,9 @@
 A vote button opens the rationale modal; its submission becomes :class:`CastVote`, keyed by the
 view's id so a redelivered submission votes once. The chair's "Close voting" sends the
 recommendation, by name, to each decision-maker and sub-group chair privately and the outcome
-(reference and pseudonym only) to the channel. The buttons carry the case reference as their
-``value``.
+(reference and pseudonym only) to the channel, through the outbox (:mod:`bot.recommendation`):
+a Slack failure leaves them owed for the scheduler's next tick. The buttons carry the case
+reference as their ``value``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
-from bot.recommendation import closing_messages
-from bot.recommendation import recommendation_recipients as recommendation_recipients_of
+from bot.recommendation import close_and_send
 from bot.services.queries import CaseStatus, case_status
-from bot.services.views import CaseRef, RecommendationView, VoteCounts
+from bot.services.views import CaseRef, VoteCounts
 from bot.services.voting import (
     RATIONALE_LIMIT,
     CastVote,
@@ -33,7 +33,6 @@ from bot.services.voting import (
     OpenVoting,
     VotingOpened,
     cast_vote,
-    close_voting,
     declare_conflict,
     open_voting,
 )
@@ -231,24 +230,9 @@ def handle_close_without_quorum_button(
 
 
 def _close(client: WebClient, deps: Deps, cmd: CloseVoting) -> None:
-    with deps.uow_factory() as uow:
-        closed = close_voting(cmd, uow=uow, now=deps.clock.now())
-    rec = closed.recommendation
-    dms, notice = closing_messages(deps.uow_factory, rec)
-    for user, message in dms:
-        dm = client.conversations_open(users=user)["channel"]["id"]
-        client.chat_postMessage(channel=dm, **message)
-    client.chat_postMessage(channel=rec.case.board_channel, **notice)
-    refresh_card(client, deps, rec.case, rec.counts)
-
-
-def recommendation_recipients(deps: Deps, rec: RecommendationView) -> list[tuple[str, bool]]:
-    """Who gets the recommendation by name: each decision-maker, then each sub-group chair.
-
-    Returns ``(slack_id, can_decide)`` pairs, one per person: a chair who is not also a
-    decision-maker gets the DM without the "Record decision" button.
-    """
-    return recommendation_recipients_of(deps.uow_factory, rec)
+    """Close the vote; its DMs, channel notice and card redraw are owed, then sent at once."""
+    gateway = deps.gateway_for(client)
+    close_and_send(cmd, uow_factory=deps.uow_factory, gateway=gateway, now=deps.clock.now())
 
 
 # -- shared with handlers.decision -------------------------------------------------------------

@@ -333,7 +333,7 @@ class OutboxRow(SQLModel, table=True):
     board_id: str = _fk("boards.id")
     case_id: int | None = _fk("cases.id", nullable=True, index=True)
     dedupe_key: str = Field(max_length=160)
-    kind: str = Field(max_length=40)  # "recommendation_dm", "voting_closed", "card", ...
+    kind: str = Field(max_length=40)  # how it is sent: "dm", "channel" or "card" (bot.outbox)
     recipient: str = Field(max_length=32)  # a Slack user ID (DM) or channel ID
     payload: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _when()

@@ -9,7 +9,8 @@ Usage::
         uow.commit()              # leaving the block without commit() rolls everything back
 
 Repositories are attributes (``boards``, ``members``, ``cases``, ``requests``, ``ballots``,
-``conflicts``, ``decisions``, ``deadlines``, ``dispatches``, ``audit``), all on one session.
+``conflicts``, ``decisions``, ``deadlines``, ``dispatches``, ``outbox``, ``audit``), all on one
+session.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlmodel import Session
 from bot.domain.errors import Conflict
 from store.audit import AuditRepository
 from store.deadline_repositories import DeadlineRepository, DispatchRepository
+from store.outbox_repository import OutboxRepository
 from store.repositories import (
     BallotRepository,
     BoardRepository,
@@ -62,6 +64,7 @@ class UnitOfWork:
         self.decisions = DecisionRepository(session)
         self.deadlines = DeadlineRepository(session)
         self.dispatches = DispatchRepository(session)
+        self.outbox = OutboxRepository(session)
         self.audit = AuditRepository(session)
         return self
 

@@ -12,6 +12,7 @@ from bot.jobs.views import (
     SweepResult,
     UowFactory,
 )
+from bot.outbox import deliver
 from bot.slack_gateway import SlackGateway
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,11 @@ logger = logging.getLogger(__name__)
 def run_once(
     *, uow_factory: UowFactory, gateway: SlackGateway, clock: Clock, instance_id: str
 ) -> SweepResult:
-    """One scheduler tick: the reminder sweep, then the digests; errors are logged, not raised."""
+    """One scheduler tick: the reminder sweep, the digests, then the owed messages that are due.
+
+    The outbox's retries (:mod:`bot.outbox`) run even when the sweep failed, so a message Slack
+    refused at the moment of its step goes out on a later tick. Errors are logged, not raised.
+    """
     result = SweepResult()
     try:
         result = sweep(
@@ -31,6 +36,11 @@ def run_once(
         )
     except Exception:  # a tick must never kill the scheduler
         logger.exception("reminder sweep failed")
+    try:
+        delivered = deliver(uow_factory, gateway, now=clock.now(), instance_id=instance_id)
+        result.delivered = delivered.sent
+    except Exception:  # a tick must never kill the scheduler
+        logger.exception("outbox delivery failed")
     return result
 
 

@@ -38,6 +38,7 @@ class SweepResult:
         retried: earlier failures taken up again.
         digests: board digests posted.
         closed: votes this sweeper closed at their deadline.
+        delivered: owed messages (the outbox) the tick sent.
     """
 
     considered: int = 0
@@ -48,6 +49,7 @@ class SweepResult:
     retried: int = 0
     digests: int = 0
     closed: int = 0
+    delivered: int = 0
 
 
 @dataclass(frozen=True)

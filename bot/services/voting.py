@@ -7,7 +7,8 @@ Each member's recommendation is recorded by name, every version kept (Source:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.boards import ReviewType, Role
@@ -290,15 +291,35 @@ class CloseVoting:
 
 @dataclass(frozen=True)
 class VotingClosed:
-    """The recommendation for the decision-maker, and the deadlines the step started or met."""
+    """The recommendation for the decision-maker, and the deadlines the step started or met.
+
+    ``case_id``: the case's row id; ``owed``: the outbox rows the close wrote (its messages,
+    sent after the commit).
+    """
 
     recommendation: RecommendationView
     deadlines: tuple[DeadlineView, ...]
     completed: tuple[DeadlineView, ...]
+    case_id: int
+    owed: tuple[int, ...] = ()
 
 
-def close_voting(cmd: CloseVoting, *, uow: UnitOfWork, now: datetime) -> VotingClosed:
+OweOnClose = Callable[[UnitOfWork, VotingClosed, datetime], Sequence[int]]
+"""Writes the messages a close owes into the outbox, in the close's transaction; returns the
+rows' ids. The caller supplies it (services do not render messages): see
+:func:`bot.recommendation.owe_closing_messages`."""
+
+
+def close_voting(
+    cmd: CloseVoting, *, uow: UnitOfWork, now: datetime, owe: OweOnClose | None = None
+) -> VotingClosed:
     """Close the vote and record the recommendation date; the board's quorum rule applies.
+
+    The audit records the count, whether it was quorate and, explicitly, ``without_quorum``:
+    the vote closed although the board's quorum was not met (the chair confirmed it, or it
+    closed at its deadline). With ``owe``, the recommendation's messages are owed in the same
+    transaction, so a Slack failure after the commit cannot lose them. Source:
+    002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting.
 
     Raises:
         NotAllowed: not the chair, or the quorum is not met (unless closing without it).
@@ -330,6 +351,7 @@ def close_voting(cmd: CloseVoting, *, uow: UnitOfWork, now: datetime) -> VotingC
             "cast": counts.cast,
             "eligible": counts.eligible,
             "quorate": counts.quorate,
+            "without_quorum": not counts.quorate,
             "leading": counts.leading,
             "votes": {b.slack_id: b.recommendation for b in view.ballots},
             "conflicts": [c.slack_id for c in view.conflicts],
@@ -337,10 +359,15 @@ def close_voting(cmd: CloseVoting, *, uow: UnitOfWork, now: datetime) -> VotingC
             "completed": due_summary(completed),
         },
     )
-    uow.commit()
     calendar = board_calendar(ctx.board)
-    return VotingClosed(
+    assert ctx.case.id is not None
+    closed = VotingClosed(
         view,
         tuple(deadline_view(d, ctx.case, calendar, today) for d in created),
         tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
+        ctx.case.id,
     )
+    if owe is not None:
+        closed = replace(closed, owed=tuple(owe(uow, closed, now)))
+    uow.commit()
+    return closed

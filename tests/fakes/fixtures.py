@@ -9,16 +9,19 @@ Registered for the whole suite with ``pytest_plugins = ["tests.fakes.fixtures"]`
   :mod:`tests.fakes.signing` and ``SLACK_API_URL`` at the fake.
 - ``make_bolt_app``: builds the real app with ``create_app`` against the fake; pass
   ``uow_factory=`` and ``clock=`` (the store's fixtures) for handlers that use the database.
+- ``no_sdk_sleep``: the client's own retry (once, on a 429 or 5xx) does not sleep for real.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from slack_bolt import App
+from slack_sdk.http_retry import builtin_handlers, handler
 
 from bot.app import create_app
 from bot.clock import Clock, FixedClock
@@ -70,3 +73,10 @@ def make_bolt_app(slack_settings: Settings) -> Callable[..., App]:
         )
 
     return make
+
+
+@pytest.fixture
+def no_sdk_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make slack_sdk's retry handlers retry at once (a 429's Retry-After is not slept out)."""
+    monkeypatch.setattr(handler, "time", SimpleNamespace(sleep=lambda seconds: None))
+    monkeypatch.setattr(builtin_handlers, "time", SimpleNamespace(sleep=lambda seconds: None))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot.domain.cases import CaseState
 from bot.domain.votes import Recommendation
+from bot.jobs import run_once
+from bot.services.cases import SetCaseCard, set_case_card
 from bot.services.common import SYSTEM
-from store.models import AuditEventRow, BallotRow, BoardRow, DeadlineRow, MemberRow
+from store.models import AuditEventRow, BallotRow, BoardRow, DeadlineRow, MemberRow, OutboxRow
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import PRIYA, SUBJECT, SURREY, posted
 
@@ -124,3 +126,71 @@ def test_without_auto_close_the_vote_stays_open_after_its_deadline(
     assert run_sweep().closed == 0
     with uow_factory() as uow:
         assert uow.cases.by_reference(SURREY, reference).state is CaseState.VOTING
+
+
+CARD_TS = "1767000000.000100"
+
+
+def _with_card(uow_factory, clock, reference: str) -> str:
+    with uow_factory() as uow:
+        channel = uow.session.get(BoardRow, SURREY).channel_id
+        set_case_card(SetCaseCard(SURREY, reference, channel, CARD_TS), uow=uow, now=clock.now())
+    return channel
+
+
+def test_the_close_at_the_deadline_redraws_the_card_closed_with_its_counts(
+    voting_case, run_sweep, slack_api, uow_factory, clock, at
+):
+    reference = voting_case(voted=(PRIYA, TOM), auto_close=True)
+    channel = _with_card(uow_factory, clock, reference)
+    at(2026, 3, 5, 10)
+
+    assert run_sweep().closed == 1
+
+    [update] = [c.args for c in slack_api.calls_to("chat.update") if c.response["ok"]]
+    assert (update["channel"], update["ts"]) == (channel, CARD_TS)
+    assert update["text"] == (
+        f"{reference} (Child A): Serious Case Review, awaiting a decision. "
+        "No further action 2 (2 of 4 voted)."
+    )
+    assert update["blocks"][0]["text"]["text"].endswith("· awaiting a decision")
+    buttons = [
+        e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["record_decision"]  # the vote buttons are gone
+    assert SUBJECT not in json.dumps(update)
+    with uow_factory() as uow:
+        rows = list(uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)))
+    assert [(r.kind, r.sent_at is not None, r.payload) for r in rows][-1] == ("card", True, None)
+
+
+def test_a_close_at_the_deadline_slack_refused_is_sent_by_a_later_tick(
+    voting_case, slack_api, uow_factory, gateway, clock, at, no_sdk_sleep
+):
+    reference = voting_case(voted=(PRIYA,), auto_close=True)
+    channel = _with_card(uow_factory, clock, reference)
+    at(2026, 3, 5, 10)
+    slack_api.fail_next("chat.postMessage", status=503, times=20)
+    slack_api.fail_next("chat.update", status=503, times=2)
+
+    closed = run_once(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="a")
+    with uow_factory() as uow:
+        assert uow.cases.by_reference(SURREY, reference).state is CaseState.AWAITING_DECISION
+        owed = list(uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)))
+    assert [(r.kind, r.recipient, r.sent_at) for r in owed] == [
+        ("dm", GRACE, None),
+        ("dm", PRIYA, None),
+        ("channel", channel, None),
+        ("card", channel, None),
+    ]
+    slack_api.reset()
+    clock.advance(timedelta(minutes=2))
+    later = run_once(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="b")
+
+    assert (closed.closed, closed.delivered, later.delivered) == (1, 0, 4)
+    owed_posts = [m for m in posted(slack_api) if not m["text"].startswith("Deadlines for")]
+    assert [m["channel"] for m in owed_posts] == [dm_channel(GRACE), dm_channel(PRIYA), channel]
+    assert "Priya Raman: No further action" in owed_posts[0]["text"]
+    [update] = [c.args for c in slack_api.calls_to("chat.update")]
+    assert (update["channel"], update["ts"]) == (channel, CARD_TS)
+    assert "awaiting a decision. No further action 1 (1 of 4 voted)." in update["text"]

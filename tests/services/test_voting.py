@@ -177,7 +177,9 @@ def test_a_conflict_needs_a_reason(voting_case, run):
         run(declare_conflict, DeclareConflict(voting_case, ANA, " "))
 
 
-def test_closing_without_quorum_is_refused_unless_the_chair_insists(voting_case, run, case_row):
+def test_closing_without_quorum_is_refused_unless_the_chair_insists(
+    voting_case, run, case_row, audit_rows
+):
     run(cast_vote, CastVote(voting_case, TOM, R.STATUTORY_REVIEW, "x"))
     with pytest.raises(NotAllowed, match=r"quorum \(majority\) is not met: 1 of 4"):
         run(close_voting, CloseVoting(voting_case, PRIYA))
@@ -185,6 +187,9 @@ def test_closing_without_quorum_is_refused_unless_the_chair_insists(voting_case,
     out = run(close_voting, CloseVoting(voting_case, PRIYA, without_quorum=True))
     assert out.recommendation.counts.quorate is False
     assert case_row(voting_case).state is CaseState.AWAITING_DECISION
+    (event,) = audit_rows(voting_case, "voting_closed")
+    _, after = payload(event)
+    assert (event.actor, after["quorate"], after["without_quorum"]) == (PRIYA, False, True)
 
 
 def test_the_bot_closes_voting_at_its_deadline_without_quorum(voting_case, run, audit_rows):
@@ -192,6 +197,16 @@ def test_the_bot_closes_voting_at_its_deadline_without_quorum(voting_case, run, 
     assert out.recommendation.case.state is CaseState.AWAITING_DECISION
     (event,) = audit_rows(voting_case, "voting_closed")
     assert (event.actor, event.actor_name) == (SYSTEM, "casedesk")
+    _, after = payload(event)
+    assert (after["cast"], after["quorate"], after["without_quorum"]) == (0, False, True)
+
+
+def test_a_quorate_close_is_audited_as_not_without_quorum(voting_case, run, audit_rows):
+    for who in (BEN, PRIYA, TOM):
+        run(cast_vote, CastVote(voting_case, who, R.STATUTORY_REVIEW, "Criteria met."))
+    run(close_voting, CloseVoting(voting_case, PRIYA, without_quorum=True))
+    _, after = payload(audit_rows(voting_case, "voting_closed")[0])
+    assert (after["cast"], after["quorate"], after["without_quorum"]) == (3, True, False)
 
 
 def test_closing_gives_the_recommendation_by_name_and_meets_the_step_deadline(

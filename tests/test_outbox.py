@@ -1,0 +1,172 @@
+"""The outbox: owed once per key, sent once per row however many deliverers, payload cleared.
+
+Source: PRODUCT.md §Deadlines and reminders ("not twice when two instances run against one
+PostgreSQL database, and not lost if Slack is down or rate-limits"); §Confidentiality (logs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.outbox import CARD, DM, deliver, owe
+from bot.slack_client import make_web_client
+from bot.slack_gateway import SlackGateway
+from store.models import OutboxRow
+from tests.fakes.slack_api import dm_channel
+
+SURREY = "surrey-children"
+RATIONALE = "Zebedee's school raised it twice."  # stands in for anything private in a payload
+
+
+def message(n: int) -> dict:
+    text = f"Recommendation {n}: {RATIONALE}"
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+@pytest.fixture
+def make_gateway(slack_settings):
+    return lambda: SlackGateway(
+        make_web_client(slack_settings), sleep=lambda s: None, min_interval_per_channel=0
+    )
+
+
+def owe_dms(uow_factory, clock, users: list[str]) -> list[int]:
+    with uow_factory() as uow:
+        ids = [
+            owe(
+                uow,
+                board_id=SURREY,
+                case_id=None,
+                key=f"test:dm:{user}",
+                kind=DM,
+                recipient=user,
+                now=clock.now(),
+                message=message(n),
+            )
+            for n, user in enumerate(users)
+        ]
+        uow.commit()
+    return ids
+
+
+def rows(uow_factory) -> list[OutboxRow]:
+    with uow_factory() as uow:
+        return list(uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)))
+
+
+def test_owing_the_same_key_twice_owes_it_once(uow_factory, clock, board):
+    first = owe_dms(uow_factory, clock, ["U0GRA00005"])
+    again = owe_dms(uow_factory, clock, ["U0GRA00005"])
+
+    assert first[0] is not None and again == [None]
+    [row] = rows(uow_factory)
+    assert (row.dedupe_key, row.kind, row.recipient, row.attempts) == (
+        "test:dm:U0GRA00005",
+        "dm",
+        "U0GRA00005",
+        0,
+    )
+    assert json.loads(row.payload) == message(0)
+    assert row.next_attempt_at == row.created_at == clock.now()
+
+
+def test_a_sent_row_has_its_payload_cleared_and_is_not_sent_again(
+    uow_factory, clock, board, slack_api, make_gateway
+):
+    owe_dms(uow_factory, clock, ["U0GRA00005"])
+    gateway = make_gateway()
+
+    first = deliver(uow_factory, gateway, now=clock.now(), instance_id="a")
+    clock.advance(timedelta(hours=2))
+    second = deliver(uow_factory, gateway, now=clock.now(), instance_id="a")
+
+    assert (first.sent, second.sent) == (1, 0)
+    [call] = slack_api.calls_to("chat.postMessage")
+    assert call.args["channel"] == dm_channel("U0GRA00005")
+    assert call.args["text"] == message(0)["text"]
+    [row] = rows(uow_factory)
+    assert row.payload is None and row.sent_at is not None and row.attempts == 1
+    assert (row.claimed_by, row.next_attempt_at, row.last_error) == ("a", None, None)
+
+
+def test_a_permanent_failure_is_not_retried_and_its_log_names_no_details(
+    uow_factory, clock, board, slack_api, make_gateway, caplog
+):
+    owe_dms(uow_factory, clock, ["U0GONE0001"])
+    slack_api.fail_next("chat.postMessage", error="user_disabled")
+    gateway = make_gateway()
+
+    with caplog.at_level(logging.INFO):
+        result = deliver(uow_factory, gateway, now=clock.now())
+    clock.advance(timedelta(days=1))
+    later = deliver(uow_factory, gateway, now=clock.now())
+
+    assert (result.failed, later.sent, later.failed) == (1, 0, 0)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    [row] = rows(uow_factory)
+    assert (row.sent_at, row.next_attempt_at, row.last_error) == (None, None, "user_disabled")
+    assert f"outbox {row.id} (dm) failed for good: user_disabled" in caplog.text
+    assert "Zebedee" not in caplog.text and "Recommendation" not in caplog.text
+
+
+def test_an_installation_failure_keeps_the_message_owed_and_stops_the_pass(
+    uow_factory, clock, board, slack_api, make_gateway
+):
+    owe_dms(uow_factory, clock, ["U0GRA00005", "U0PRI00002"])
+    slack_api.fail_next("conversations.open", error="token_revoked")
+
+    result = deliver(uow_factory, make_gateway(), now=clock.now())
+
+    assert (result.sent, result.deferred, result.failed) == (0, 1, 0)
+    held, untouched = rows(uow_factory)
+    assert (held.last_error, held.next_attempt_at) == (
+        "token_revoked",
+        clock.now() + timedelta(seconds=30),
+    )
+    assert (untouched.attempts, untouched.next_attempt_at) == (0, clock.now())
+    assert slack_api.calls_to("chat.postMessage") == []
+
+
+def test_a_card_owed_for_a_case_without_one_is_settled_without_a_call(
+    uow_factory, clock, board, slack_api, make_gateway
+):
+    with uow_factory() as uow:
+        owe(uow, board_id=SURREY, case_id=None, key="test:card", kind=CARD, recipient="C0X",
+            now=clock.now())  # fmt: skip
+        uow.commit()
+
+    assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
+    assert slack_api.calls == []
+
+
+def test_two_deliverers_at_once_send_each_row_once(
+    uow_factory, clock, board, slack_api, make_gateway, backend
+):
+    users = [f"U0PAR{n:05d}" for n in range(12)]
+    owe_dms(uow_factory, clock, users)
+    start = threading.Barrier(2)
+    results = {}
+
+    def run(name: str) -> None:
+        gateway = make_gateway()
+        start.wait()
+        results[name] = deliver(uow_factory, gateway, now=clock.now(), instance_id=name)
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    posted = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
+    assert sorted(posted) == sorted(dm_channel(u) for u in users)  # each once
+    assert results["a"].sent + results["b"].sent == len(users)
+    sent = rows(uow_factory)
+    assert all(r.sent_at is not None and r.payload is None and r.attempts == 1 for r in sent)
+    assert {r.claimed_by for r in sent} <= {"a", "b"}
