@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlmodel import select
 
 from bot.domain.deadlines import DeadlineStatus
 from messages.ids import ActionId, BlockId, CallbackId
 from store.models import AuditEventRow, DeadlineRow
 from tests.fakes.signing import bolt_request, slash_command_body
-from tests.slack.interactions import BEN, SUBJECT, body_of, click, opened_view, refer, submit
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
+from tests.slack.interactions import BEN, SUBJECT, body_of, click, opened_view, submit
 
 
 def deadlines(uow_factory) -> list[DeadlineRow]:

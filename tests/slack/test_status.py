@@ -5,21 +5,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-
 from messages.ids import ActionId
 from tests.fakes.signing import bolt_request, slash_command_body
-from tests.slack.interactions import PRIYA, TOM, click, refer
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
+from tests.slack.interactions import PRIYA, TOM, click
 
 
 def ask(app, slack_api, text: str, user: str = TOM) -> dict:
