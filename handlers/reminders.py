@@ -31,6 +31,7 @@ from bot.services.deadlines import (
 )
 from bot.services.queries import case_status
 from bot.services.views import DeadlineView
+from handlers.home import refresh_homes
 from handlers.voting import field_value
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import day, render_view
@@ -52,8 +53,10 @@ def _ref_and_id(value: str) -> tuple[str, int]:
     return reference, int(deadline_id)
 
 
-def handle_mark_done_button(ack, body: dict[str, Any], action: dict[str, Any], respond, context):
-    """Mark the reminded deadline done and say so to the person who pressed the button."""
+def handle_mark_done_button(
+    ack, body: dict[str, Any], action: dict[str, Any], respond, client: WebClient, context
+):
+    """Mark the reminded deadline done, say so to the person, refresh the members' homes."""
     ack()
     deps = deps_of(context)
     _, deadline_id = _ref_and_id(action["value"])
@@ -65,6 +68,7 @@ def handle_mark_done_button(ack, body: dict[str, Any], action: dict[str, Any], r
         response_type="ephemeral",
         replace_original=False,
     )
+    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_extend_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -126,8 +130,11 @@ def _running(deadlines: tuple[DeadlineView, ...], deadline_id: int | None) -> De
     raise NotFound("That case has no open deadline to extend.")
 
 
-def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], context):
-    """Extend the deadline; a missing or too early date, or a blank reason, is a field error."""
+def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
+    """Extend the deadline; a missing or too early date, or a blank reason, is a field error.
+
+    Then refresh the board's members' homes (the deadline's owners and the case's next date).
+    """
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     errors = _extend_errors(view, date.fromisoformat(meta["due"]))
     if errors:
@@ -141,11 +148,12 @@ def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], co
     )
     try:
         with deps.uow_factory() as uow:
-            extend_deadline(cmd, uow=uow, now=deps.clock.now())
+            extended = extend_deadline(cmd, uow=uow, now=deps.clock.now())
     except (InvalidInput, NotAllowed) as err:
         ack(response_action="errors", errors={BlockId.EXTEND_REASON: str(err)})
         return
     ack()
+    refresh_homes(client, deps, board_id=extended.case.board_id)
 
 
 def _extend_errors(view: dict[str, Any], due: date) -> dict[str, str]:
@@ -170,6 +178,7 @@ def handle_pause_command(
             PauseDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
     _say_changed(respond, "Paused", done.case.reference, done.deadlines)
+    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_resume_command(
@@ -182,6 +191,7 @@ def handle_resume_command(
             ResumeDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
     _say_changed(respond, "Resumed", done.case.reference, done.deadlines)
+    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def _ref_and_reason(cmd: ReviewCommand, verb: str, example: str) -> tuple[str, str]:

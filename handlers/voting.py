@@ -38,6 +38,7 @@ from bot.services.voting import (
     open_voting,
 )
 from handlers import cards
+from handlers.home import refresh_homes
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
 
@@ -122,6 +123,7 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
         )
         client.chat_postEphemeral(channel=meta["channel"], user=cmd.actor, **confirmation)
     refresh_card(client, deps, outcome.case, outcome.counts)
+    refresh_homes(client, deps, [cmd.actor])  # the case leaves (or stays off) their pending votes
 
 
 def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -145,6 +147,7 @@ def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         outcome = declare_conflict(cmd, uow=uow, now=deps.clock.now())
     ack()
     refresh_card(client, deps, outcome.case, outcome.counts)
+    refresh_homes(client, deps, [cmd.actor])  # a conflicted member has no vote pending
 
 
 def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -199,6 +202,8 @@ def _open(client: WebClient, deps: Deps, reference: str, user: str) -> VotingOpe
     with deps.uow_factory() as uow:
         opened = open_voting(OpenVoting(reference, user), uow=uow, now=deps.clock.now())
     refresh_card(client, deps, opened.case, None)
+    # The eligible voters gain a pending vote; every member sees the case's new state.
+    refresh_homes(client, deps, opened.eligible, board_id=opened.case.board_id)
     return opened
 
 
@@ -240,6 +245,8 @@ def _close(client: WebClient, deps: Deps, cmd: CloseVoting) -> None:
         client.chat_postMessage(channel=dm, **message)
     client.chat_postMessage(channel=rec.case.board_channel, **notice)
     refresh_card(client, deps, rec.case, rec.counts)
+    # Pending votes vanish; the case's state and deadlines change for every member.
+    refresh_homes(client, deps, board_id=rec.case.board_id)
 
 
 def recommendation_recipients(deps: Deps, rec: RecommendationView) -> list[tuple[str, bool]]:

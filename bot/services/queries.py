@@ -111,6 +111,14 @@ def member_boards(actor: str, *, uow: UnitOfWork) -> tuple[BoardView, ...]:
     return tuple(out)
 
 
+def board_member_ids(board_id: str, *, uow: UnitOfWork) -> tuple[str, ...]:
+    """Return the Slack ids of the board's active members (each once, ordered by name).
+
+    For steps that change what every member's App Home shows (a case's state, its deadlines).
+    """
+    return tuple(dict.fromkeys(m.slack_id for m in uow.members.of_board(board_id)))
+
+
 def case_by_ref(
     reference: str, actor: str, *, uow: UnitOfWork, board_id: str | None = None
 ) -> CaseRef:
