@@ -76,6 +76,11 @@ class CaseStatus:
     conversions: tuple[Conversion, ...]
     information_requests: tuple[InformationRequestView, ...]
 
+    @property
+    def counts_visible(self) -> bool:
+        """Return whether the asking person may see the vote counts per option now."""
+        return self.votes is not None and self.votes.visible_to(self.roles)
+
 
 @dataclass(frozen=True)
 class CaseLine:

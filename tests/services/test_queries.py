@@ -15,6 +15,7 @@ from bot.services.cases import ReferCase, refer_case
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import (
     CaseFilter,
+    board_member_ids,
     case_by_ref,
     case_status,
     dashboard,
@@ -68,8 +69,26 @@ def test_status_shows_state_dates_deadlines_votes_but_no_identifying_detail(
     ]
     assert (status.votes.cast, status.votes.eligible, status.my_vote) == (1, 4, "no_further_action")
     assert status.votes.channel_may_see_counts is False  # Surrey hides counts until close
+    assert status.counts_visible is False  # a member sees what the channel sees
     assert status.decision is None and not status.conflicted
     assert SUBJECT not in repr(status)
+
+
+def test_the_chair_and_the_decision_maker_may_see_the_counts_before_close(refer, run, uow_factory):
+    ref = refer().case.reference
+    run(open_voting, OpenVoting(ref, PRIYA))
+    run(cast_vote, CastVote(ref, TOM, R.NO_FURTHER_ACTION, "x"))
+    seen = {}
+    with uow_factory() as uow:
+        for user in (PRIYA, GRACE, TOM, BEN):
+            seen[user] = case_status(ref, user, uow=uow, today=TODAY).counts_visible
+    assert seen == {PRIYA: True, GRACE: True, TOM: False, BEN: False}
+
+
+def test_a_boards_member_ids_are_its_active_members_by_name(board, uow_factory):
+    with uow_factory() as uow:
+        assert board_member_ids(SURREY, uow=uow) == (ANA, BEN, GRACE, PRIYA, "U0SAM00006", TOM)
+        assert board_member_ids("no-such-board", uow=uow) == ()
 
 
 def test_overdue_deadlines_are_marked_and_listed_first(refer, run, uow_factory):
