@@ -23,7 +23,7 @@ from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
 from bot.recommendation import closing_messages
 from bot.recommendation import recommendation_recipients as recommendation_recipients_of
-from bot.services.queries import CaseStatus, case_status
+from bot.services.queries import CaseStatus, case_access, case_by_ref, case_status
 from bot.services.views import CaseRef, RecommendationView, VoteCounts
 from bot.services.voting import (
     RATIONALE_LIMIT,
@@ -69,7 +69,8 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
     """Open the rationale modal, after checking the person may vote on the case now."""
     ack()
     deps = deps_of(context)
-    status = _status(deps, action["value"], body["user"]["id"])
+    with deps.uow_factory() as uow:
+        status = case_access(action["value"].strip(), body["user"]["id"], uow=uow)
     can_vote(
         status.roles,
         active=True,
@@ -127,10 +128,12 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
 
 
 def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
-    """Open the conflict modal for the case."""
+    """Open the conflict modal for the case (a member of its board only: else "not found")."""
     ack()
-    status = _status(deps_of(context), action["value"], body["user"]["id"])
-    view = render_view("conflict_modal", case=status.case, metadata=_metadata(status.case))
+    deps = deps_of(context)
+    with deps.uow_factory() as uow:  # only the case: the modal shows nothing more
+        case = case_by_ref(action["value"].strip(), body["user"]["id"], uow=uow)
+    view = render_view("conflict_modal", case=case, metadata=_metadata(case))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

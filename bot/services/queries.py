@@ -83,6 +83,15 @@ class CaseStatus:
 
 
 @dataclass(frozen=True)
+class CaseAccess:
+    """A case, the asking person's roles on its board and whether they declared a conflict."""
+
+    case: CaseRef
+    roles: frozenset[Role]
+    conflicted: bool
+
+
+@dataclass(frozen=True)
 class CaseLine:
     """A case in a list: its next deadline and how many are overdue."""
 
@@ -130,6 +139,20 @@ def case_by_ref(
     """Return a case of the person's boards by reference (NotFound otherwise)."""
     ctx = case_context(uow, reference, actor, board_id)
     return case_ref(ctx.case, ctx.board)
+
+
+def case_access(
+    reference: str, actor: str, *, uow: UnitOfWork, board_id: str | None = None
+) -> CaseAccess:
+    """Return a case of the person's boards with their roles and conflict (NotFound otherwise).
+
+    What a button checks before it opens a modal: a few reads, not the whole status.
+    """
+    ctx = case_context(uow, reference, actor, board_id)
+    conflicted = (
+        ctx.member is not None and uow.conflicts.find(ctx.case.id, ctx.member.id) is not None
+    )
+    return CaseAccess(case_ref(ctx.case, ctx.board), ctx.roles, conflicted)
 
 
 def case_status(
