@@ -47,8 +47,9 @@ from bot.domain.reminders import (
     reminder_horizon,
 )
 from bot.domain.votes import VOTING_ROLES
+from bot.home import home_views
 from bot.recommendation import closing_messages
-from bot.services.common import SYSTEM, board_calendar, board_config
+from bot.services.common import SYSTEM, board_calendar, board_config, today_of
 from bot.services.voting import CloseVoting, close_voting
 from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
 from messages.render import render_message
@@ -395,7 +396,21 @@ def close_at_deadline(
     outcome = gateway.post_message(rec.case.board_channel, notice["text"], notice["blocks"])
     if isinstance(outcome, RetryLater | PermanentFailure):
         logger.warning("closing notice for %s not posted: %s", reference, outcome.error)
+    _refresh_homes(uow_factory, gateway, board_id, now)  # pending votes vanish for everyone
     return True
+
+
+def _refresh_homes(
+    uow_factory: UowFactory, gateway: SlackGateway, board_id: str, now: datetime
+) -> None:
+    """Re-publish the board's members' App Homes; a failure is the gateway's to log, no more."""
+    try:
+        views = home_views(uow_factory, today_of(now), board_id=board_id)
+    except Exception as exc:  # noqa: BLE001 - the vote is closed; homes refresh on open
+        logger.warning("App Home refresh after closing failed: %s", type(exc).__name__)
+        return
+    for user, view in views:
+        gateway.publish_home(user, view)
 
 
 def _send(job: _Job, gateway: SlackGateway, attempt: int) -> RetryLater | PermanentFailure | None:

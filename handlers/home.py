@@ -22,8 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
-from bot.services.queries import board_member_ids, dashboard
-from messages.render import render_view
+from bot.home import home_views
 
 PUBLISH_THREADS = 4
 """How many ``views.publish`` calls run at once: a listener must finish inside Slack's 3 s."""
@@ -45,9 +44,8 @@ def handle_home_opened(event: dict[str, Any], client: WebClient, context) -> Non
 
 def publish_home(client: WebClient, deps: Deps, user_id: str) -> None:
     """Render and publish ``user_id``'s App Home (``views.publish``)."""
-    with deps.uow_factory() as uow:
-        board = dashboard(user_id, uow=uow, today=deps.clock.today())
-    client.views_publish(user_id=user_id, view=render_view("home", dashboard=board))
+    [(user, view)] = home_views(deps.uow_factory, deps.clock.today(), [user_id])
+    client.views_publish(user_id=user, view=view)
 
 
 def refresh_homes(
@@ -66,14 +64,7 @@ def refresh_homes(
     (no user, case or subject) and the others are still published.
     """
     try:
-        with deps.uow_factory() as uow:
-            members = board_member_ids(board_id, uow=uow) if board_id is not None else ()
-            people = list(dict.fromkeys(u for u in (*users, *members) if u))
-            today = deps.clock.today()
-            views = [
-                (u, render_view("home", dashboard=dashboard(u, uow=uow, today=today)))
-                for u in people
-            ]
+        views = home_views(deps.uow_factory, deps.clock.today(), users, board_id=board_id)
     except Exception as exc:  # noqa: BLE001 - the step is done; the home refreshes on open
         _log_failure(exc)
         return
