@@ -1,21 +1,33 @@
-"""Latency of Slack requests through the real HTTP server (waitress), full stack vs bare Bolt.
+"""Latency of Slack requests through the real HTTP server (waitress): casedesk vs bare Bolt.
 
-Measures, in one run, each over a persistent connection, signed like Slack signs:
+Every app below is served the same way, in one run: ``make_wsgi_app`` on the bot's own waitress
+set-up, one persistent connection, each request freshly signed like Slack signs it (the signing
+is done before the clock starts; Bolt's verification of it is inside every figure). The fake
+Slack Web API and the load generator run in this process too, on localhost.
 
-- casedesk: ``/review help`` through ``build_runtime`` (SQLite file, the real app, its error
-  handler and middleware), which renders the help template and ``respond``s through the fake
-  Slack API's response_url before answering (``process_before_response``).
-- bare Bolt, no-op: an ``App`` whose ``/review`` listener only acks.
-- bare Bolt, respond: the same listener also ``respond``s a fixed text, to separate the cost
-  of the extra HTTP round trip from the cost of casedesk's own work.
-- casedesk button click: a signed ``block_actions`` payload for the card's "Declare a conflict"
-  button on a case referred in the bench's SQLite db (the example board synced first), which
-  reads the case's status and opens the conflict modal through the fake Slack API's
-  ``views.open``.
-- bare Bolt button click: an ``App`` whose ``declare_conflict`` action listener only acks.
+The slash command, ``/review help``:
 
-Prints p50/p99 over the measured requests and the process RSS after 1,000 casedesk requests.
-Everything (server, fake Slack API, load generator) runs in this one process on localhost.
+- casedesk: the real app from ``build_runtime`` (SQLite file, middleware, error handler, the
+  router), which renders the help template and ``respond``s it to the fake's response_url
+  before answering (``process_before_response``).
+- bare Bolt, no-op: an ``App`` whose ``/review`` listener only acks. The raw baseline.
+- bare Bolt, same call: the listener acks and ``respond``s the same help message, rendered once
+  before the run. The fair baseline: it makes the Slack call casedesk makes, so the ratio
+  against it is casedesk's own overhead (routing, rendering, its middleware).
+
+The button click, "Declare a conflict" on a case referred in the bench's database:
+
+- casedesk: reads the case for the person (their boards, the case, their membership and roles)
+  and opens the conflict modal through the fake's ``views.open``.
+- bare Bolt, no-op: an action listener that only acks. The raw baseline.
+- bare Bolt, same call: the listener acks and calls ``views.open`` with the same modal, rendered
+  once before the run. The fair baseline: the ratio against it is casedesk's database read,
+  rendering and middleware.
+
+Each line prints p50 and p99; the ratio lines divide casedesk's p50 by each baseline's p50 (raw:
+everything casedesk does beyond acking, Slack round trip included; fair: casedesk's own work).
+Then the process RSS after 1,000 more casedesk requests. Figures vary with the machine's load:
+compare runs made one after the other, never with a threshold in a test.
 Run: ``.venv/bin/python bench/bench_http.py [--requests N]``. Prints figures, asserts nothing.
 """
 
@@ -23,11 +35,13 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
@@ -41,7 +55,9 @@ from bot.domain.boards import ReviewType  # noqa: E402
 from bot.server import build_runtime, make_wsgi_app  # noqa: E402
 from bot.services.boards import sync_board_file  # noqa: E402
 from bot.services.cases import ReferCase, refer_case  # noqa: E402
+from bot.services.queries import case_by_ref  # noqa: E402
 from messages.ids import ActionId  # noqa: E402
+from messages.render import render_message, render_view  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from tests.fakes.signing import (  # noqa: E402
     SIGNING_SECRET,
@@ -56,16 +72,17 @@ from tests.fakes.wsgi_server import serving  # noqa: E402
 
 BOT_TOKEN = "xoxb-bench-token"
 WARMUP = 20
+ROUND = 25
 BOARD_FILE = Path(__file__).resolve().parents[1] / "examples" / "board.toml"
 
 
-def measure(url: str, body: str, n: int) -> list[float]:
+def measure(url: str, body: str, n: int, *, warmup: int = WARMUP) -> list[float]:
     """POST a freshly signed ``body`` ``n`` times; return each round trip in milliseconds."""
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     timings = []
     try:
-        for i in range(WARMUP + n):
+        for i in range(warmup + n):
             headers = signed_headers(body, SIGNING_SECRET)
             start = time.perf_counter()
             conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
@@ -74,15 +91,28 @@ def measure(url: str, body: str, n: int) -> list[float]:
             elapsed = (time.perf_counter() - start) * 1000
             if response.status != 200:
                 raise SystemExit(f"request {i} answered {response.status}")
-            if i >= WARMUP:
+            if i >= warmup:
                 timings.append(elapsed)
     finally:
         conn.close()
     return timings
 
 
-def bare_app(fake: FakeSlackApi, *, respond_too: bool) -> App:
-    """Return a Bolt app with one ``/review`` listener that acks (and maybe responds)."""
+def interleaved(targets: list[tuple[str, str]], n: int) -> list[list[float]]:
+    """Measure every (url, body) ``n`` times, in rounds of ``ROUND`` requests each in turn.
+
+    Interleaving spreads any change in the machine's load over every app alike, so the ratios
+    compare like with like.
+    """
+    timings: list[list[float]] = [measure(url, body, 0) for url, body in targets]  # warm-up
+    for done in range(0, n, ROUND):
+        for i, (url, body) in enumerate(targets):
+            timings[i] += measure(url, body, min(ROUND, n - done), warmup=0)
+    return timings
+
+
+def bare_app(fake: FakeSlackApi, *, respond_with: dict | None) -> App:
+    """Return a Bolt app whose ``/review`` listener acks (and responds ``respond_with``)."""
     app = App(
         client=WebClient(token=BOT_TOKEN, base_url=fake.base_url),
         signing_secret=SIGNING_SECRET,
@@ -92,14 +122,14 @@ def bare_app(fake: FakeSlackApi, *, respond_too: bool) -> App:
     @app.command("/review")
     def handle_review_command(ack, respond) -> None:
         ack()
-        if respond_too:
-            respond(text="help", response_type="ephemeral")
+        if respond_with is not None:
+            respond(**respond_with, response_type="ephemeral")
 
     return app
 
 
-def bare_action_app(fake: FakeSlackApi) -> App:
-    """Return a Bolt app with one ``declare_conflict`` action listener that only acks."""
+def bare_action_app(fake: FakeSlackApi, *, open_view: dict | None) -> App:
+    """Return a Bolt app whose ``declare_conflict`` listener acks (and opens ``open_view``)."""
     app = App(
         client=WebClient(token=BOT_TOKEN, base_url=fake.base_url),
         signing_secret=SIGNING_SECRET,
@@ -107,8 +137,10 @@ def bare_action_app(fake: FakeSlackApi) -> App:
     )
 
     @app.action(ActionId.DECLARE_CONFLICT.value)
-    def handle_conflict_button(ack) -> None:
+    def handle_conflict_button(ack, body, client) -> None:
         ack()
+        if open_view is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=open_view)
 
     return app
 
@@ -130,14 +162,24 @@ def referred_case(runtime) -> str:
         return refer_case(cmd, uow=uow, now=now).case.reference
 
 
-def report(label: str, timings: list[float]) -> None:
-    """Print p50 and p99 of ``timings``."""
+def report(label: str, timings: list[float]) -> float:
+    """Print p50 and p99 of ``timings``; return the p50."""
     cuts = statistics.quantiles(timings, n=100, method="inclusive")
-    print(f"  {label:<28} p50 {cuts[49]:6.2f} ms   p99 {cuts[98]:6.2f} ms   (n={len(timings)})")
+    print(f"  {label:<34} p50 {cuts[49]:6.2f} ms   p99 {cuts[98]:6.2f} ms   (n={len(timings)})")
+    return cuts[49]
+
+
+def fixed_messages(runtime, reference: str) -> tuple[dict, dict]:
+    """Render, once, the help message and the conflict modal the bare apps send."""
+    with runtime.uow_factory() as uow:
+        case = case_by_ref(reference, USER_ID, uow=uow)
+    help_message = render_message("help", command="/review", unknown=None)
+    metadata = json.dumps({"case": case.reference, "board": case.board_id})
+    return help_message, render_view("conflict_modal", case=case, metadata=metadata)
 
 
 def run(n: int) -> None:
-    """Run the five measurements and the RSS reading."""
+    """Run the six measurements, print the ratios and the RSS reading."""
     with FakeSlackApi() as fake, tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env(
             {
@@ -151,6 +193,7 @@ def run(n: int) -> None:
         upgrade(settings.database_url)  # build_runtime refuses a database not at head
         runtime = build_runtime(settings)
         reference = referred_case(runtime)
+        help_message, modal = fixed_messages(runtime, reference)
         click = interactive_body(
             block_actions_payload(
                 action_id=ActionId.DECLARE_CONFLICT.value,
@@ -160,21 +203,42 @@ def run(n: int) -> None:
         )
         apps: list[tuple[str, Callable[[], App], str]] = [
             ("casedesk /review help", lambda: runtime.app, body),
-            ("bare Bolt, no-op ack", lambda: bare_app(fake, respond_too=False), body),
-            ("bare Bolt, ack + respond", lambda: bare_app(fake, respond_too=True), body),
+            ("bare Bolt, no-op ack", lambda: bare_app(fake, respond_with=None), body),
+            ("bare Bolt, same respond", lambda: bare_app(fake, respond_with=help_message), body),
             ("casedesk click (conflict)", lambda: runtime.app, click),
-            ("bare Bolt click, no-op ack", lambda: bare_action_app(fake), click),
+            ("bare Bolt click, no-op ack", lambda: bare_action_app(fake, open_view=None), click),
+            (
+                "bare Bolt click, same views.open",
+                lambda: bare_action_app(fake, open_view=modal),
+                click,
+            ),
         ]
         print(
-            f"HTTP latency through waitress on localhost, {n} requests each after {WARMUP} warm-up"
+            f"HTTP latency through waitress on localhost, {n} requests each after {WARMUP} "
+            f"warm-up, interleaved in rounds of {ROUND}"
         )
+        p50 = {}
         try:
-            for label, make, request_body in apps:
-                wsgi = make_wsgi_app(make(), health_check=runtime.health_check)
-                with serving(wsgi) as url:
-                    report(label, measure(url, request_body, n))
+            with ExitStack() as servers:
+                urls = [
+                    servers.enter_context(
+                        serving(make_wsgi_app(make(), health_check=runtime.health_check))
+                    )
+                    for _, make, _ in apps
+                ]
+                timings = interleaved([(u, b) for u, (_, _, b) in zip(urls, apps, strict=True)], n)
+            for (label, _, _), measured in zip(apps, timings, strict=True):
+                p50[label] = report(label, measured)
             opened = len(fake.calls_to("views.open"))
-            print(f"  (views.open calls made by the casedesk click: {opened})")
+            print(f"  (views.open calls made by the two clicks that open the modal: {opened})")
+            for kind, mine, raw, fair in (
+                ("slash", *[label for label, _, _ in apps[:3]]),
+                ("click", *[label for label, _, _ in apps[3:]]),
+            ):
+                print(
+                    f"  {kind}: casedesk / bare no-op = {p50[mine] / p50[raw]:.1f}x (raw), "
+                    f"casedesk / bare same call = {p50[mine] / p50[fair]:.1f}x (fair)"
+                )
             with serving(make_wsgi_app(runtime.app, health_check=runtime.health_check)) as url:
                 measure(url, body, 1000 - WARMUP)
             rss = psutil.Process().memory_info().rss / (1024 * 1024)

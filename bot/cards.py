@@ -51,13 +51,21 @@ def case_card_message(
     )
 
 
-def summarise_votes(counts: VoteCounts) -> str:
-    """Return the counts line: per option when the channel may see counts, else only turnout.
+def summarise_votes(counts: VoteCounts, *, show_counts: bool | None = None) -> str:
+    """Return the counts line: per option when they may be seen, else only the turnout.
 
-    Source: PRODUCT.md §Voting (the channel sees counts only, or nothing until close).
+    Source: PRODUCT.md §Voting (the channel sees counts only, or nothing until close; names and
+    rationales go only to the chair and the decision-maker).
+
+    Args:
+        counts: the vote's count.
+        show_counts: whether the reader may see the counts per option; by default, whether the
+            board's channel may (the card). A private answer passes the asker's own right.
     """
     turnout = f"{counts.cast} of {counts.eligible} voted"
-    if not counts.channel_may_see_counts:
+    if show_counts is None:
+        show_counts = counts.channel_may_see_counts
+    if not show_counts:
         return f"{turnout}; the counts are shown when voting closes."
     per_option = ", ".join(f"{r.label} {n}" for r, n in counts.counts.items() if n)
     return f"{per_option or 'No votes yet'} ({turnout})."

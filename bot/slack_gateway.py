@@ -277,6 +277,19 @@ class SlackGateway:
             return Sent(channel=result.get("channel", channel), ts=result.get("ts", ts))
         return result
 
+    def publish_home(self, user: str, view: dict[str, Any], *, attempt: int = 1) -> Result:
+        """Publish a person's App Home (``views.publish``); not spaced: one call per person."""
+        result = self._send(
+            "views.publish",
+            user,
+            attempt,
+            lambda: self._client.views_publish(user_id=user, view=view),
+            spaced=False,
+        )
+        if isinstance(result, SlackResponse):
+            return Sent(channel=user, ts=None)
+        return result
+
     def post_ephemeral(
         self,
         channel: str,

@@ -21,6 +21,7 @@ from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.errors import Conflict, NotAllowed
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.queries import case_status
+from handlers.home import refresh_homes
 from handlers.voting import field_value, refresh_card
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
@@ -81,7 +82,10 @@ def open_decision_modal(
 
 
 def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
-    """Record the decision; tell the channel and the business managers; redraw the card."""
+    """Record the decision; tell the channel and the business managers; redraw the card.
+
+    Then refresh the board's members' App Homes (a failed refresh is logged, the decision stands).
+    """
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     picked = field_value(view, BlockId.DECISION_DATE)
     decided_on = date.fromisoformat(picked) if picked else None
@@ -114,3 +118,5 @@ def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         dm = client.conversations_open(users=user)["channel"]["id"]
         client.chat_postMessage(channel=dm, **due)
     refresh_card(client, deps, done.case, None)
+    # The case's state changes for every member; the new deadlines have owners among them.
+    refresh_homes(client, deps, board_id=done.case.board_id)

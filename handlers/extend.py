@@ -24,6 +24,7 @@ from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import case_status
 from bot.services.views import DeadlineView
+from handlers.home import refresh_homes
 from handlers.voting import field_value
 from messages.ids import BlockId, CallbackId
 from messages.render import render_view
@@ -92,8 +93,13 @@ def _chosen(running: tuple[DeadlineView, ...], deadline_id: int | None) -> Deadl
     raise NotFound("That case has no open deadline to extend.")
 
 
-def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], context):
-    """Extend the chosen deadline; anything missing or refused is an error on its field."""
+def handle_extend_submission(
+    ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context
+):
+    """Extend the chosen deadline; anything missing or refused is an error on its field.
+
+    Then refresh the board's members' homes (the deadline's owners and the case's next date).
+    """
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     cmd, errors = _extend_command(view, meta, body["user"]["id"])
     if cmd is None:
@@ -101,7 +107,7 @@ def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], co
         return
     try:
         with deps.uow_factory() as uow:
-            extend_deadline(cmd, uow=uow, now=deps.clock.now())
+            extended = extend_deadline(cmd, uow=uow, now=deps.clock.now())
     except ExtensionRefused as err:
         errors = {_block(view, field): problem for field, problem in err.problems.items()}
         ack(response_action="errors", errors=errors)
@@ -110,6 +116,7 @@ def handle_extend_submission(ack, body: dict[str, Any], view: dict[str, Any], co
         ack(response_action="errors", errors={_block(view, ExtensionField.DEADLINE): str(err)})
         return
     ack()
+    refresh_homes(client, deps, board_id=extended.case.board_id)
 
 
 def _block(view: dict[str, Any], field: ExtensionField) -> str:

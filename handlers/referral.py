@@ -8,7 +8,6 @@ the referrer's DM and the business managers' DMs name the case by reference and 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from bot.domain.errors import NotAllowed
 from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
 from handlers.cards import post_case_card
-from handlers.home import publish_home
+from handlers.home import refresh_homes
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import mention, render_message, render_view
 
@@ -36,8 +35,6 @@ CRITERIA = (
     ("agencies", "There is concern about how agencies worked together"),
 )
 """The referral criteria the referrer ticks. Source: SPEC.md §What a case review is."""
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -106,16 +103,7 @@ def handle_referral_submission(
     notice = render_message("bm_notice", case=case, referrer=mention(user))
     for manager in referred.business_managers:
         send_dm(client, manager, notice)
-    for person in dict.fromkeys([user, *referred.business_managers]):
-        refresh_home(client, deps, person)
-
-
-def refresh_home(client: WebClient, deps: Deps, user: str) -> None:
-    """Re-publish a person's App Home; a failure is logged (no identifying details), not raised."""
-    try:
-        publish_home(client, deps, user)
-    except Exception as exc:  # noqa: BLE001 - the referral is done; the home refreshes on open
-        log.warning("App Home refresh after a referral failed: %s", type(exc).__name__)
+    refresh_homes(client, deps, [user, *referred.business_managers])
 
 
 def send_dm(client: WebClient, user: str, message: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from bot.services.deadlines import (
 )
 from bot.services.views import DeadlineView
 from handlers.extend import open_extend_modal
+from handlers.home import refresh_homes
 from messages.ids import ActionId
 from messages.render import day
 
@@ -47,8 +48,10 @@ def _ref_and_id(value: str) -> tuple[str, int]:
     return reference, int(deadline_id)
 
 
-def handle_mark_done_button(ack, body: dict[str, Any], action: dict[str, Any], respond, context):
-    """Mark the reminded deadline done and say so to the person who pressed the button."""
+def handle_mark_done_button(
+    ack, body: dict[str, Any], action: dict[str, Any], respond, client: WebClient, context
+):
+    """Mark the reminded deadline done, say so to the person, refresh the members' homes."""
     ack()
     deps = deps_of(context)
     _, deadline_id = _ref_and_id(action["value"])
@@ -60,6 +63,7 @@ def handle_mark_done_button(ack, body: dict[str, Any], action: dict[str, Any], r
         response_type="ephemeral",
         replace_original=False,
     )
+    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_extend_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -93,6 +97,7 @@ def handle_pause_command(
             PauseDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
     _say_changed(respond, "Paused", done.case.reference, done.deadlines)
+    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_resume_command(
@@ -105,6 +110,7 @@ def handle_resume_command(
             ResumeDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
     _say_changed(respond, "Resumed", done.case.reference, done.deadlines)
+    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def _ref_and_reason(cmd: ReviewCommand, verb: str, example: str) -> tuple[str, str]:

@@ -28,6 +28,9 @@ def handle_status_command(
 ) -> None:
     """Answer with a case's state, key dates, open deadlines, votes and decision.
 
+    The vote counts per option follow the board's channel visibility, except for the sub-group
+    chair and the decision-maker, who see them at any time (the answer is ephemeral).
+
     Raises:
         InvalidInput: no reference was given.
         NotFound: no such case on the person's boards.
@@ -36,7 +39,10 @@ def handle_status_command(
         raise InvalidInput("Which case? For example `/review status SCR-2026-003`.")
     with deps.uow_factory() as uow:
         status = case_status(cmd.args[0], cmd.user_id, uow=uow, today=deps.clock.today())
-    votes = summarise_votes(status.votes) if status.votes else None
+    # Private to the asker: the chair and the decision-maker see the counts before close.
+    votes = (
+        summarise_votes(status.votes, show_counts=status.counts_visible) if status.votes else None
+    )
     message = render_message("status", status=status, vote_summary=votes)
     respond(**message, response_type="ephemeral")
 

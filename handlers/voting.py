@@ -23,7 +23,7 @@ from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
 from bot.recommendation import close_and_send
-from bot.services.queries import CaseStatus, case_status
+from bot.services.queries import CaseStatus, case_access, case_by_ref, case_status
 from bot.services.views import CaseRef, VoteCounts
 from bot.services.voting import (
     RATIONALE_LIMIT,
@@ -37,6 +37,7 @@ from bot.services.voting import (
     open_voting,
 )
 from handlers import cards
+from handlers.home import refresh_homes
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
 
@@ -67,7 +68,8 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
     """Open the rationale modal, after checking the person may vote on the case now."""
     ack()
     deps = deps_of(context)
-    status = _status(deps, action["value"], body["user"]["id"])
+    with deps.uow_factory() as uow:
+        status = case_access(action["value"].strip(), body["user"]["id"], uow=uow)
     can_vote(
         status.roles,
         active=True,
@@ -121,13 +123,16 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
         )
         client.chat_postEphemeral(channel=meta["channel"], user=cmd.actor, **confirmation)
     refresh_card(client, deps, outcome.case, outcome.counts)
+    refresh_homes(client, deps, [cmd.actor])  # the case leaves (or stays off) their pending votes
 
 
 def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
-    """Open the conflict modal for the case."""
+    """Open the conflict modal for the case (a member of its board only: else "not found")."""
     ack()
-    status = _status(deps_of(context), action["value"], body["user"]["id"])
-    view = render_view("conflict_modal", case=status.case, metadata=_metadata(status.case))
+    deps = deps_of(context)
+    with deps.uow_factory() as uow:  # only the case: the modal shows nothing more
+        case = case_by_ref(action["value"].strip(), body["user"]["id"], uow=uow)
+    view = render_view("conflict_modal", case=case, metadata=_metadata(case))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -144,6 +149,7 @@ def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         outcome = declare_conflict(cmd, uow=uow, now=deps.clock.now())
     ack()
     refresh_card(client, deps, outcome.case, outcome.counts)
+    refresh_homes(client, deps, [cmd.actor])  # a conflicted member has no vote pending
 
 
 def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -198,6 +204,8 @@ def _open(client: WebClient, deps: Deps, reference: str, user: str) -> VotingOpe
     with deps.uow_factory() as uow:
         opened = open_voting(OpenVoting(reference, user), uow=uow, now=deps.clock.now())
     refresh_card(client, deps, opened.case, None)
+    # The eligible voters gain a pending vote; every member sees the case's new state.
+    refresh_homes(client, deps, opened.eligible, board_id=opened.case.board_id)
     return opened
 
 
@@ -232,7 +240,11 @@ def handle_close_without_quorum_button(
 def _close(client: WebClient, deps: Deps, cmd: CloseVoting) -> None:
     """Close the vote; its DMs, channel notice and card redraw are owed, then sent at once."""
     gateway = deps.gateway_for(client)
-    close_and_send(cmd, uow_factory=deps.uow_factory, gateway=gateway, now=deps.clock.now())
+    closed = close_and_send(
+        cmd, uow_factory=deps.uow_factory, gateway=gateway, now=deps.clock.now()
+    )
+    # Pending votes vanish; the case's state and deadlines change for every member.
+    refresh_homes(client, deps, board_id=closed.recommendation.case.board_id)
 
 
 # -- shared with handlers.decision -------------------------------------------------------------

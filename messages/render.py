@@ -194,6 +194,7 @@ def _json_env() -> Environment:
             finalize=_require_json,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates ship with the package: no stat per render
         )
     )
 
@@ -208,5 +209,6 @@ def _text_env() -> Environment:
             finalize=slack_escape,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates ship with the package: no stat per render
         )
     )

@@ -193,6 +193,22 @@ class CaseRepository(Repository):
         )
         return list(self.session.exec(query.order_by(CaseRow.board_id)))
 
+    def with_reference_for(self, reference: str, slack_id: str) -> list[tuple[CaseRow, MemberRow]]:
+        """Return the cases called ``reference`` on the person's boards, with their membership.
+
+        One query (cases joined to the person's active member rows) for what every use case
+        looks up first.
+        """
+        query = (
+            select(CaseRow, MemberRow)
+            .join(MemberRow, col(MemberRow.board_id) == col(CaseRow.board_id))
+            .where(CaseRow.reference == reference, MemberRow.slack_id == slack_id)
+            .where(col(MemberRow.active))
+        )
+        return [
+            (case, member) for case, member in self.session.exec(query.order_by(CaseRow.board_id))
+        ]
+
     def by_idempotency_key(self, key: str) -> CaseRow | None:
         """Return the case a redelivered referral already created."""
         return self.session.exec(select(CaseRow).where(CaseRow.idempotency_key == key)).first()

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -207,11 +208,26 @@ _HEAD = ("name", "title", "source", "notes")
 
 def preset_names() -> list[str]:
     """Return the names of the presets that ship with casedesk, sorted."""
-    return sorted(
-        p.name.removesuffix(".toml")
-        for p in resources.files(_PRESETS).iterdir()
-        if p.name.endswith(".toml")
+    return list(_shipped_names())
+
+
+@cache
+def _shipped_names() -> tuple[str, ...]:
+    # The package's own files: they do not change while the process runs.
+    return tuple(
+        sorted(
+            p.name.removesuffix(".toml")
+            for p in resources.files(_PRESETS).iterdir()
+            if p.name.endswith(".toml")
+        )
     )
+
+
+@cache
+def _shipped_preset(name: str) -> Protocol:
+    """Parse a shipped preset once per process (a frozen value, safe to share)."""
+    resource = resources.files(_PRESETS).joinpath(f"{name}.toml")
+    return parse_protocol(resource.read_text(encoding="utf-8"), f"{name}.toml")
 
 
 def load_protocol(name_or_path: str | Path) -> Protocol:
@@ -222,9 +238,8 @@ def load_protocol(name_or_path: str | Path) -> Protocol:
         ProtocolError: the file is broken (names the file, line, rule and field).
     """
     text_name = str(name_or_path)
-    if text_name in preset_names():
-        resource = resources.files(_PRESETS).joinpath(f"{text_name}.toml")
-        return parse_protocol(resource.read_text(encoding="utf-8"), f"{text_name}.toml")
+    if text_name in _shipped_names():
+        return _shipped_preset(text_name)  # parsed once: every referral and decision reads it
     path = Path(text_name)
     if path.suffix == ".toml" or path.exists():
         try:

@@ -6,9 +6,10 @@ import logging
 from datetime import datetime
 
 from bot.domain.errors import DomainError
+from bot.home import home_views
 from bot.jobs.views import UowFactory
 from bot.recommendation import close_and_send
-from bot.services.common import SYSTEM
+from bot.services.common import SYSTEM, today_of
 from bot.services.voting import CloseVoting
 from bot.slack_gateway import SlackGateway
 
@@ -43,4 +44,18 @@ def close_at_deadline(
     except DomainError as refusal:
         logger.info("vote on %s not closed at its deadline: %s", reference, type(refusal).__name__)
         return False
+    _refresh_homes(uow_factory, gateway, board_id, now)  # pending votes vanish for everyone
     return True
+
+
+def _refresh_homes(
+    uow_factory: UowFactory, gateway: SlackGateway, board_id: str, now: datetime
+) -> None:
+    """Re-publish the board's members' App Homes; a failure is the gateway's to log, no more."""
+    try:
+        views = home_views(uow_factory, today_of(now), board_id=board_id)
+    except Exception as exc:  # noqa: BLE001 - the vote is closed; homes refresh on open
+        logger.warning("App Home refresh after closing failed: %s", type(exc).__name__)
+        return
+    for user, view in views:
+        gateway.publish_home(user, view)

@@ -138,27 +138,27 @@ def case_context(
     if actor == SYSTEM:
         if board_id is None:
             raise InvalidInput("The bot must name the board of the case it acts on.")
-        boards = [board_id]
+        found = [(c, None) for c in uow.cases.with_reference(reference, [board_id])]
     else:
-        boards = [m.board_id for m in uow.members.of_person(actor)]
-        if board_id is not None:
-            boards = [b for b in boards if b == board_id]
-    found = uow.cases.with_reference(reference, boards)
+        found = [
+            (c, m)
+            for c, m in uow.cases.with_reference_for(reference, actor)
+            if board_id is None or c.board_id == board_id
+        ]
     if not found:
         raise NotFound(f"I can't find case {reference} on any board you belong to.")
     if len(found) > 1:
         raise InvalidInput(
             f"{reference} is a case on more than one of your boards; open it from its card."
         )
-    case = found[0]
+    case, member = found[0]
     if for_update:
         case = uow.cases.get(case.id, for_update=True) or case
     row = uow.boards.get(case.board_id)
     assert row is not None
-    if actor == SYSTEM:
+    if member is None:
         return CaseContext(case, board_config(row), actor, None, frozenset())
-    member, roles = member_on(uow, case.board_id, actor)
-    return CaseContext(case, board_config(row), actor, member, roles)
+    return CaseContext(case, board_config(row), actor, member, uow.members.roles(member.id))
 
 
 def deadline_context(

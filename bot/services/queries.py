@@ -76,6 +76,20 @@ class CaseStatus:
     conversions: tuple[Conversion, ...]
     information_requests: tuple[InformationRequestView, ...]
 
+    @property
+    def counts_visible(self) -> bool:
+        """Return whether the asking person may see the vote counts per option now."""
+        return self.votes is not None and self.votes.visible_to(self.roles)
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """A case, the asking person's roles on its board and whether they declared a conflict."""
+
+    case: CaseRef
+    roles: frozenset[Role]
+    conflicted: bool
+
 
 @dataclass(frozen=True)
 class CaseLine:
@@ -111,12 +125,34 @@ def member_boards(actor: str, *, uow: UnitOfWork) -> tuple[BoardView, ...]:
     return tuple(out)
 
 
+def board_member_ids(board_id: str, *, uow: UnitOfWork) -> tuple[str, ...]:
+    """Return the Slack ids of the board's active members (each once, ordered by name).
+
+    For steps that change what every member's App Home shows (a case's state, its deadlines).
+    """
+    return tuple(dict.fromkeys(m.slack_id for m in uow.members.of_board(board_id)))
+
+
 def case_by_ref(
     reference: str, actor: str, *, uow: UnitOfWork, board_id: str | None = None
 ) -> CaseRef:
     """Return a case of the person's boards by reference (NotFound otherwise)."""
     ctx = case_context(uow, reference, actor, board_id)
     return case_ref(ctx.case, ctx.board)
+
+
+def case_access(
+    reference: str, actor: str, *, uow: UnitOfWork, board_id: str | None = None
+) -> CaseAccess:
+    """Return a case of the person's boards with their roles and conflict (NotFound otherwise).
+
+    What a button checks before it opens a modal: a few reads, not the whole status.
+    """
+    ctx = case_context(uow, reference, actor, board_id)
+    conflicted = (
+        ctx.member is not None and uow.conflicts.find(ctx.case.id, ctx.member.id) is not None
+    )
+    return CaseAccess(case_ref(ctx.case, ctx.board), ctx.roles, conflicted)
 
 
 def case_status(

@@ -6,6 +6,7 @@ Nothing here carries a subject's identifying details except :class:`SubjectDetai
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,6 +16,9 @@ from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation, VoteVisibility
+
+SEE_COUNTS_PRIVATELY = frozenset({Role.CHAIR, Role.DECISION_MAKER})
+"""Roles that see a vote's counts privately while the channel may not yet."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,15 @@ class VoteCounts:
     def channel_may_see_counts(self) -> bool:
         """Return whether the board's channel may see the counts now (PRODUCT.md §Voting)."""
         return self.closed or self.visibility is not VoteVisibility.HIDDEN_UNTIL_CLOSE
+
+    def visible_to(self, roles: Collection[Role]) -> bool:
+        """Return whether a person with ``roles`` may see the counts now, in a private answer.
+
+        The sub-group chair and the decision-maker always may: the votes by name reach them
+        privately anyway. Anyone else sees what the channel sees. Source: PRODUCT.md §Voting
+        ("names and rationales go to the chair and decision-maker privately").
+        """
+        return self.channel_may_see_counts or bool(set(roles) & SEE_COUNTS_PRIVATELY)
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,15 @@ def test_a_board_can_load_its_own_preset_file(tmp_path):
     assert len(protocol.rules) == 2
 
 
+def test_a_shipped_preset_is_parsed_once_a_boards_own_file_every_time(tmp_path):
+    assert load_protocol("surrey") is load_protocol("surrey")  # frozen, shared
+    path = tmp_path / "own.toml"
+    path.write_text(VALID, encoding="utf-8")
+    first = load_protocol(path)
+    path.write_text(VALID.replace('title = "Test board"', 'title = "Edited"'), encoding="utf-8")
+    assert (first.title, load_protocol(path).title) == ("Test board", "Edited")
+
+
 def test_the_eight_presets_ship_with_casedesk():
     assert preset_names() == [
         "bath-ne-somerset",

@@ -31,6 +31,9 @@ _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 # Accepted by every method though few specs list it: Bolt's per-request client adds the
 # request's team_id to each call (for org-wide installs), and Slack accepts it.
 _ALWAYS_ALLOWED = ("token", "team_id")
+# Methods called with the app-level token (xapp-), which take no argument but the token: Socket
+# Mode's apps.connections.open (Slack's docs: "Generate a temporary Socket Mode WebSocket URL").
+_APP_TOKEN_METHODS = ("apps.connections.open",)
 _RESPONSE_URL_ARGS = {
     "text",
     "blocks",
@@ -55,6 +58,8 @@ def method_spec(method: str) -> dict[str, Any] | None:
 
 def check_call(method: str, args: dict[str, Any], headers: dict[str, str]) -> list[str]:
     """Return what is wrong with a call, against its spec and Block Kit."""
+    if method in _APP_TOKEN_METHODS:
+        return _app_token_problems(args, headers)
     spec = method_spec(method)
     if spec is None:
         return [f"no spec for {method} in {SPEC_DIR.name}/ (copy it there if the bot uses it)"]
@@ -79,6 +84,14 @@ def check_call(method: str, args: dict[str, Any], headers: dict[str, str]) -> li
     if method.startswith("views.") and isinstance(args.get("view"), dict):
         problems += view_problems(args["view"])
     return problems
+
+
+def _app_token_problems(args: dict[str, Any], headers: dict[str, str]) -> list[str]:
+    problems = []
+    auth = headers.get("authorization", "")
+    if not (auth.startswith("Bearer xapp-") or str(args.get("token", "")).startswith("xapp-")):
+        problems.append("no app-level token (Authorization: Bearer xapp-…)")
+    return problems + [f"unknown argument {a!r}" for a in args if a not in _ALWAYS_ALLOWED]
 
 
 def check_response_url(args: dict[str, Any]) -> list[str]:

@@ -100,6 +100,8 @@ class FakeSlackApi:
     violations: list[str] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     """users.info answers: user ID -> user object (a plausible one is made up otherwise)."""
+    socket_mode_url: str | None = None
+    """The ``url`` apps.connections.open answers (a :mod:`tests.fakes.socket_mode` server)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -290,6 +292,10 @@ class FakeSlackApi:
                 return {"ok": True, "channel": {"id": dm_channel(user)}}
             case "users.info":
                 return {"ok": True, "user": self.users.get(args["user"]) or _user(args["user"])}
+            case "apps.connections.open":
+                if self.socket_mode_url is None:
+                    return {"ok": False, "error": "internal_error"}
+                return {"ok": True, "url": self.socket_mode_url}
             case "auth.test":
                 return {
                     "ok": True,

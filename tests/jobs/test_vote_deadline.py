@@ -117,6 +117,27 @@ def test_voting_closes_by_the_system_once_its_deadline_day_has_passed(
     assert SUBJECT not in json.dumps(grace)
 
 
+def test_closing_at_the_deadline_refreshes_every_members_home(
+    voting_case, run_sweep, slack_api, uow_factory, at
+):
+    reference = voting_case(voted=(PRIYA,), auto_close=True)
+    at(2026, 3, 5, 10)
+    slack_api.fail_next("views.publish", error="internal_error")  # one home fails: logged only
+    assert run_sweep().closed == 1
+    with uow_factory() as uow:
+        members = {m.slack_id for m in uow.members.of_board(SURREY)}
+        assert uow.cases.by_reference(SURREY, reference).state is CaseState.AWAITING_DECISION
+    calls = slack_api.calls_to("views.publish")
+    assert sorted(c.args["user_id"] for c in calls) == sorted(members)
+    for call in [c for c in calls if c.response["ok"]]:
+        sections = [
+            b["text"]["text"] for b in call.args["view"]["blocks"] if b["type"] == "section"
+        ]
+        assert sections[0] == "*Waiting for your vote* (0)"
+        assert any(s.startswith(f"*{reference}* · Child A · awaiting a decision") for s in sections)
+        assert SUBJECT not in json.dumps(call.args["view"])
+
+
 def test_without_auto_close_the_vote_stays_open_after_its_deadline(
     voting_case, run_sweep, uow_factory, at
 ):

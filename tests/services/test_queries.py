@@ -15,6 +15,8 @@ from bot.services.cases import ReferCase, refer_case
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import (
     CaseFilter,
+    board_member_ids,
+    case_access,
     case_by_ref,
     case_status,
     dashboard,
@@ -22,7 +24,14 @@ from bot.services.queries import (
     member_boards,
     subject_details,
 )
-from bot.services.voting import CastVote, OpenVoting, cast_vote, open_voting
+from bot.services.voting import (
+    CastVote,
+    DeclareConflict,
+    OpenVoting,
+    cast_vote,
+    declare_conflict,
+    open_voting,
+)
 from tests.services.conftest import (
     ANA,
     BEN,
@@ -68,8 +77,39 @@ def test_status_shows_state_dates_deadlines_votes_but_no_identifying_detail(
     ]
     assert (status.votes.cast, status.votes.eligible, status.my_vote) == (1, 4, "no_further_action")
     assert status.votes.channel_may_see_counts is False  # Surrey hides counts until close
+    assert status.counts_visible is False  # a member sees what the channel sees
     assert status.decision is None and not status.conflicted
     assert SUBJECT not in repr(status)
+
+
+def test_the_chair_and_the_decision_maker_may_see_the_counts_before_close(refer, run, uow_factory):
+    ref = refer().case.reference
+    run(open_voting, OpenVoting(ref, PRIYA))
+    run(cast_vote, CastVote(ref, TOM, R.NO_FURTHER_ACTION, "x"))
+    seen = {}
+    with uow_factory() as uow:
+        for user in (PRIYA, GRACE, TOM, BEN):
+            seen[user] = case_status(ref, user, uow=uow, today=TODAY).counts_visible
+    assert seen == {PRIYA: True, GRACE: True, TOM: False, BEN: False}
+
+
+def test_case_access_gives_the_persons_roles_and_conflict_on_the_case(refer, run, uow_factory):
+    ref = refer().case.reference
+    run(declare_conflict, DeclareConflict(ref, ANA, "I know the family."))
+    with uow_factory() as uow:
+        ana = case_access(ref.lower(), ANA, uow=uow)
+        priya = case_access(ref, PRIYA, uow=uow)
+        with pytest.raises(NotFound):
+            case_access(ref, OUTSIDER, uow=uow)
+    assert (ana.case.reference, ana.roles, ana.conflicted) == (ref, {Role.MEMBER}, True)
+    assert (priya.roles, priya.conflicted) == ({Role.CHAIR, Role.MEMBER}, False)
+    assert SUBJECT not in repr(ana)
+
+
+def test_a_boards_member_ids_are_its_active_members_by_name(board, uow_factory):
+    with uow_factory() as uow:
+        assert board_member_ids(SURREY, uow=uow) == (ANA, BEN, GRACE, PRIYA, "U0SAM00006", TOM)
+        assert board_member_ids("no-such-board", uow=uow) == ()
 
 
 def test_overdue_deadlines_are_marked_and_listed_first(refer, run, uow_factory):

@@ -32,11 +32,6 @@ pytestmark = pytest.mark.usefixtures("no_sdk_sleep")
 
 
 @pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
 def voting(app, slack_api, uow_factory, clock) -> str:
     """A case with a card, voting open, three votes cast; the Slack calls so far forgotten."""
     ref = refer(uow_factory, clock)

@@ -11,19 +11,12 @@ import copy
 import json
 import logging
 
-import pytest
-
 from messages.ids import ActionId, BlockId, CallbackId
 from tests.fakes.signing import TEAM_ID, bolt_request, load_payload, slash_command_body
 from tests.slack.interactions import PRIYA, TOM, click, opened_view, submit
 
 NAME, ADDRESS = "Zebedee Quillfeather", "17 Larkspur Mews"
 SECRETS = (NAME, "Zebedee", "Quillfeather", ADDRESS, "Larkspur", "2019-05-04", "4 May 2019")
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
 
 
 def command(app, slack_api, text: str, user: str = TOM) -> None:

@@ -26,21 +26,10 @@ from tests.slack.interactions import (
     body_of,
     click,
     opened_view,
-    refer,
     submit,
 )
 
 REASONS = "Serious harm; agencies could have worked together more effectively."
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
 
 
 @pytest.fixture

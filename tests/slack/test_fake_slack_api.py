@@ -220,3 +220,16 @@ def test_a_response_url_post_is_recorded_and_checked(fake):
         "response_url: response_type 'loud' is not ephemeral/in_channel",
         "response_url: blocks given without a text fallback (notifications, screen readers)",
     ]
+
+
+def test_apps_connections_open_wants_the_app_level_token_and_answers_the_socket_url(fake, client):
+    fake.socket_mode_url = "ws://127.0.0.1:9/link/?ticket=t"
+    app_client = WebClient(base_url=fake.base_url, retry_handlers=[])
+    assert app_client.apps_connections_open(app_token="xapp-1-A-1-x")["url"] == fake.socket_mode_url
+    assert fake.violations == []
+    with pytest.raises(SlackApiError):
+        client.apps_connections_open(app_token=TOKEN)  # a bot token is not an app-level one
+    assert fake.violations == [
+        "apps.connections.open: no app-level token (Authorization: Bearer xapp-…)"
+    ]
+    fake.violations.clear()

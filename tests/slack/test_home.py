@@ -6,22 +6,10 @@ import copy
 import json
 from datetime import timedelta
 
-import pytest
-
 from handlers.home import publish_home
 from messages.ids import ActionId, CallbackId
 from tests.fakes.signing import TEAM_ID, bolt_request, load_payload
-from tests.slack.interactions import PRIYA, TOM, click, refer
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
+from tests.slack.interactions import PRIYA, TOM, click
 
 
 def open_home(app, user: str, tab: str = "home"):

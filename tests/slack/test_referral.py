@@ -16,11 +16,6 @@ from tests.fakes.slack_api import dm_channel
 from tests.slack.interactions import BEN, TOM, body_of, click, opened_view, submit
 
 
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
 def command(app, slack_api, text: str, user: str):
     body = slash_command_body(
         text=text, response_url=slack_api.response_url("review"), user_id=user
@@ -258,8 +253,8 @@ def test_a_home_that_fails_to_publish_leaves_the_referral_and_its_messages_stand
     assert case.reference == "RR-2026-001" and case.card_ts is not None
     channels = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
     assert channels == [CHANNEL_ID, dm_channel(TOM), dm_channel(BEN)]
-    warnings = [r.getMessage() for r in caplog.records if r.name == "handlers.referral"]
-    assert warnings == ["App Home refresh after a referral failed: SlackApiError"] * 2
+    warnings = [r.getMessage() for r in caplog.records if r.name == "handlers.home"]
+    assert warnings == ["App Home refresh failed: SlackApiError (internal_error)"] * 2
     assert not any("Zebedee" in w or TOM in w or "RR-2026" in w for w in warnings)
 
 

@@ -5,21 +5,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
-
-from messages.ids import ActionId
+from messages.ids import ActionId, BlockId
 from tests.fakes.signing import bolt_request, slash_command_body
-from tests.slack.interactions import PRIYA, TOM, click, refer
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
+from tests.slack.interactions import ANA, GRACE, PRIYA, TOM, click, opened_view, submit
 
 
 def ask(app, slack_api, text: str, user: str = TOM) -> dict:
@@ -60,6 +48,32 @@ def test_status_shows_the_vote_turnout_once_voting_opens(app, slack_api, ref):
     reply = ask(app, slack_api, f"status {ref}")
     assert "0 of " in json.dumps(reply["blocks"])
     assert "voted" in json.dumps(reply["blocks"])
+
+
+def test_the_chair_and_the_decision_maker_see_the_counts_while_the_channel_may_not(
+    app, slack_api, ref
+):
+    click(app, slack_api, ActionId.OPEN_VOTING, ref, PRIYA)
+    click(app, slack_api, ActionId.VOTE_NFA, ref, TOM)
+    submit(app, opened_view(slack_api), {BlockId.RATIONALE: {"value": "Not met."}}, TOM)
+
+    def votes_line(user: str) -> str:
+        blocks = ask(app, slack_api, f"status {ref}", user=user)["blocks"]
+        [line] = [
+            e["text"]
+            for b in blocks
+            if b["type"] == "context"
+            for e in b["elements"]
+            if ":ballot_box_with_ballot:" in e["text"]
+        ]
+        return line
+
+    counts = ":ballot_box_with_ballot: No further action 1 (1 of 4 voted)."
+    assert votes_line(PRIYA) == counts  # the sub-group chair (Surrey hides counts until close)
+    assert votes_line(GRACE) == counts  # the decision-maker
+    hidden = ":ballot_box_with_ballot: 1 of 4 voted; the counts are shown when voting closes."
+    assert votes_line(ANA) == hidden  # a member sees what the channel sees
+    assert votes_line(TOM) == hidden + " You voted: no further action."
 
 
 def test_status_of_an_unknown_reference_says_so_politely(app, slack_api, ref):

@@ -25,19 +25,8 @@ from tests.slack.interactions import (
     body_of,
     click,
     opened_view,
-    refer,
     submit,
 )
-
-
-@pytest.fixture
-def app(make_bolt_app, uow_factory, clock, board):
-    return make_bolt_app(uow_factory=uow_factory, clock=clock)
-
-
-@pytest.fixture
-def ref(uow_factory, clock, board) -> str:
-    return refer(uow_factory, clock)
 
 
 @pytest.fixture
