@@ -55,6 +55,7 @@ class RetryReason(StrEnum):
     RATE_LIMITED = "rate_limited"  # Slack answered 429 (or error "ratelimited")
     SERVER_ERROR = "server_error"  # HTTP 5xx, or a transient Slack error code
     CONNECTION_ERROR = "connection_error"  # refused, reset, timed out, DNS
+    INSTALLATION = "installation"  # token or scopes refused: owed until an admin fixes the app
 
 
 class FailureScope(StrEnum):

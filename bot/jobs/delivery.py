@@ -17,7 +17,9 @@ What one recipient's failure means for the slot:
   slot is retried for someone else they are tried again (they never had the DM, so no
   duplicate can come of it; a reactivated account then gets it).
 - The installation is refused (token revoked, scope missing): every call would fail, so the
-  slot stops there and fails for good, as before.
+  slot stops there, but stays owed: it is retried with backoff (at most hourly) until an admin
+  fixes the app, because a Slack failure must never lose a reminder (PRODUCT.md §Deadlines and
+  reminders). It is logged as an error each time so the admin is told.
 """
 
 from __future__ import annotations
@@ -34,7 +36,14 @@ from bot.jobs.views import (
     UowFactory,
     VoteReminderView,
 )
-from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
+from bot.slack_gateway import (
+    FailureScope,
+    PermanentFailure,
+    RetryLater,
+    RetryReason,
+    SlackGateway,
+    backoff,
+)
 from messages.render import render_message
 
 logger = logging.getLogger(__name__)
@@ -77,7 +86,7 @@ class Delivery:
         waiting: recipients Slack could not take now (to retry later), with the error.
         gone: recipients Slack refused for good, with Slack's error code.
         retry: the first transient failure, which sets the retry time.
-        fatal: a failure that stops the whole slot (no recipient at all, installation refused).
+        fatal: a failure that stops the whole slot for good (no recipient at all).
     """
 
     reached: list[str] = field(default_factory=list)
@@ -106,7 +115,10 @@ def deliver(job: Job, gateway: SlackGateway, attempt: int, uow_factory: UowFacto
             out.retry = out.retry or outcome
         elif isinstance(outcome, PermanentFailure):
             if outcome.scope is FailureScope.INSTALLATION:
-                out.fatal = outcome
+                # Not the reminder's fault: it stays owed until the installation is fixed.
+                logger.error("Slack refused the app (%s): fix its token or scopes", outcome.error)
+                out.waiting[user] = outcome.error
+                out.retry = RetryLater(backoff(attempt), RetryReason.INSTALLATION, outcome.error)
                 break
             out.gone[user] = outcome.error
         else:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.clock import LONDON
+from bot.jobs import LEASE
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import BEN, SUBJECT, posted
 
@@ -181,3 +183,54 @@ def test_a_deadline_overdue_past_the_escalation_point_is_sent_to_the_owner_and_t
     assert all("Overdue, escalated" in m["text"] and reference in m["text"] for m in messages)
     assert all("4 working days overdue" in m["text"] for m in messages)
     assert [r.slot_key for r in dispatches()] == ["overdue:2026-03-02"]
+
+
+def test_a_reminder_whose_lease_runs_out_after_hours_waits_for_the_next_working_morning(
+    make_case, run_sweep, slack_api, dispatches, uow_factory, clock, at
+):
+    """Nothing is sent outside sending hours, a crash-recovered reminder included (PRODUCT.md)."""
+    at(2026, 3, 6, 17, 55)  # Friday, five minutes before the example board's hours end
+    _, deadline_id = make_case(date(2026, 3, 13))
+    with uow_factory() as uow:  # claimed, then the process died before sending
+        uow.dispatches.claim(
+            deadline_id, "lead:5:2026-03-13", lead=5, now=clock.now(), retry_at=clock.now() + LEASE
+        )
+        uow.commit()
+
+    at(2026, 3, 6, 18, 30)  # the lease has run out, after hours
+    evening = run_sweep()
+    [row] = dispatches()
+    deferred = (row.next_attempt_at, row.attempts, row.sent_at)
+    at(2026, 3, 7, 10, 0)  # Saturday
+    weekend = run_sweep()
+    at(2026, 3, 9, 8, 0)  # Monday, the hours begin
+    monday = run_sweep()
+
+    assert (evening.sent, weekend.sent) == (0, 0)
+    assert deferred == (datetime(2026, 3, 9, 8, 0, tzinfo=LONDON), 0, None)
+    assert (monday.retried, monday.sent) == (1, 1)
+    assert len(posted(slack_api)) == 1
+    [row] = dispatches()
+    assert row.sent_at == datetime(2026, 3, 9, 8, 0, tzinfo=LONDON)
+
+
+def test_a_reminder_the_installation_refuses_stays_owed_and_goes_once_the_app_is_fixed(
+    make_case, run_sweep, slack_api, dispatches, clock, caplog
+):
+    """A revoked token or missing scope never loses a reminder: it is retried with backoff."""
+    make_case(date(2026, 3, 9))
+    slack_api.fail_next("conversations.open", error="missing_scope")
+
+    refused = run_sweep()
+    [row] = dispatches()
+    owed = (row.sent_at, row.attempts, row.last_error, row.next_attempt_at)
+    clock.advance(timedelta(minutes=5))
+    fixed = run_sweep()
+
+    assert (refused.sent, refused.deferred, refused.failed) == (0, 1, 0)
+    assert owed[:3] == (None, 1, f"{BEN}: missing_scope")
+    assert owed[3] is not None and owed[3] > clock.now() - timedelta(minutes=5)
+    assert (fixed.retried, fixed.sent) == (1, 1)
+    [dm] = posted(slack_api)
+    assert dm["channel"] == dm_channel(BEN) and SUBJECT not in dm["text"]
+    assert "fix its token or scopes" in caplog.text
