@@ -176,6 +176,11 @@ class DispatchRepository(Repository):
         dispatch.next_attempt_at = retry_at
         self.session.flush()
 
+    def defer(self, dispatch: ReminderDispatchRow, *, until: datetime) -> None:
+        """Move a due retry to ``until`` without counting an attempt (nothing was sent)."""
+        dispatch.next_attempt_at = until
+        self.session.flush()
+
     def lease(self, dispatch_id: int, *, seen: datetime, until: datetime) -> bool:
         """Take a due retry for this sweeper: move its retry time from ``seen`` to ``until``.
 

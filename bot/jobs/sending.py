@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from bot.clock import Clock
 from bot.domain.cases import CaseState
 from bot.domain.deadlines import RUNNING
-from bot.domain.reminders import DEFAULT_ESCALATE_AFTER, ReminderDue, local_time
+from bot.domain.reminders import DEFAULT_ESCALATE_AFTER, ReminderDue, local_time, next_send_time
 from bot.jobs.delivery import Job, deliver, record
 from bot.jobs.planning import (
     awaited_voters,
@@ -98,6 +98,12 @@ def _claim_slot(
     return row.id
 
 
+def _open_now(board: BoardSettings, now: datetime) -> bool:
+    """Whether ``now`` is a working day within the board's sending hours (PRODUCT.md §Deadlines)."""
+    local = local_time(now)
+    return board.calendar.is_working_day(local.date()) and board.hours.contains(local.time())
+
+
 def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[Job]:
     """Take the retries that are due: each one leased to this sweeper by compare-and-set."""
     jobs: list[Job] = []
@@ -117,9 +123,17 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[J
             deadline = uow.deadlines.get(deadline_id)
             case = uow.cases.get(deadline.case_id) if deadline is not None else None
             board_row = uow.boards.get(case.board_id) if case is not None else None
-            if deadline is None or case is None or board_row is None:
-                continue
             row = uow.dispatches.get(dispatch_id)
+            if deadline is None or case is None or board_row is None or row is None:
+                if row is not None:  # its deadline, case or board is gone: nothing to remind
+                    uow.dispatches.mark_failed(row, error="no longer exists", retry_at=None)
+                uow.commit()
+                continue
+            board = board_settings(board_row)
+            if not _open_now(board, now):  # a lease that ran out at night waits for the morning
+                uow.dispatches.defer(row, until=next_send_time(now, board.calendar, board.hours))
+                uow.commit()
+                continue
             if deadline.status not in RUNNING:
                 if row is not None:
                     uow.dispatches.mark_failed(
@@ -127,7 +141,6 @@ def _retries(uow_factory: UowFactory, now: datetime, instance_id: str) -> list[J
                     )
                 uow.commit()
                 continue
-            board = board_settings(board_row)
             reached = delivered(row) if row is not None else ()
             if slot_key.startswith("vote:"):
                 user = slot_key.split(":")[1]
