@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
-from bot.clock import Clock
+from bot.clock import LONDON, Clock
 from bot.jobs.digest import run_digests
 from bot.jobs.sending import sweep
 from bot.jobs.views import (
@@ -73,7 +74,10 @@ def start_scheduler(
         id="casedesk-sweep",
         max_instances=1,
         coalesce=True,
-        next_run_time=clock.now(),
+        # The first tick at once, on the scheduler's own wall clock: the injected clock is for
+        # the rules and may be set elsewhere in time (a past start makes APScheduler walk every
+        # missed interval since then).
+        next_run_time=datetime.now(LONDON),
     )
     scheduler.start()
     return scheduler

@@ -2,10 +2,11 @@
 
 The process is started as an operator would (``casedesk db upgrade``, ``casedesk board sync``,
 then ``casedesk run --http``) against the fake Slack Web API, with ``CASEDESK_SWEEP_SECONDS``
-short. Its clock is the real one, so the reminders seeded are ones owed whatever the time of day:
-claimed by an instance that died before sending, their lease run out (a retry is due at once,
-unlike a fresh slot, which waits for a working day's sending hours). One is owed before start-up;
-a second is added once the first has arrived, so only a later tick of the interval can send it.
+short. Reminders go out only on working days inside sending hours, so the process runs the real
+``casedesk`` entry point under a launcher that starts its clock (``bot.clock.SystemClock``) at a
+working morning, Monday 2 March 2026 10:00, and lets it run on in real time: the test passes
+whatever day and hour it is run. One reminder is due before start-up; a second case is referred
+once the first has arrived, so only a later tick of the interval can send its reminder.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
+from bot.clock import LONDON
 from store.db import make_engine
 from store.models import ReminderDispatchRow
 from store.uow import UowFactory, make_uow_factory
@@ -44,29 +47,32 @@ def wait_for(what: str, check: Callable[[], Any], within: float) -> Any:
     raise AssertionError(f"{what}: not within {within} s")
 
 
+START = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
+"""A Monday morning, inside the example board's sending hours (08:00 to 18:00)."""
+
+DUE = date(2026, 3, 4)
+"""Two working days after START: the "2 working days before" reminder is due at START."""
+
+LAUNCHER = """
+import sys, time
+from datetime import datetime, timedelta
+import bot.clock
+from bot.__main__ import main
+
+start, begun = datetime.fromisoformat(sys.argv.pop(1)), time.monotonic()
+bot.clock.SystemClock.now = lambda self: start + timedelta(seconds=time.monotonic() - begun)
+sys.exit(main())
+"""
+"""Runs ``casedesk`` (``bot.__main__.main``) with its system clock started at ``argv[1]``."""
+
+
 def owe_reminder(uow_factory: UowFactory, pseudonym: str) -> tuple[str, int]:
-    """Refer a Surrey case; owe its owner a reminder whose claimer died (lease run out).
+    """Refer a Surrey case whose one deadline, due DUE, owes its owner a reminder at START.
 
     Returns:
-        The case reference and the dispatch's id.
+        The case reference and the deadline's id.
     """
-    now = datetime.now(UTC)
-    due = (now + timedelta(days=14)).date()
-    # no fresh slot of its own (no lead times): only the owed one is sent
-    reference, deadline_id = refer_with_deadline(
-        uow_factory, now, due, pseudonym=pseudonym, reminders=()
-    )
-    with uow_factory() as uow:
-        claim = uow.dispatches.claim(
-            deadline_id,
-            f"lead:10:{due}",
-            lead=10,
-            now=now - timedelta(minutes=20),
-            claimed_by="died",
-            retry_at=now - timedelta(minutes=10),
-        )
-        uow.commit()
-        return reference, claim.id
+    return refer_with_deadline(uow_factory, START, DUE, pseudonym=pseudonym, reminders=(2,))
 
 
 def dms_to_ben(slack_api: FakeSlackApi) -> list[dict]:
@@ -102,7 +108,8 @@ def test_casedesk_run_sends_owed_reminders_on_each_sweep_interval_and_stops_clea
     log = tmp_path / "casedesk.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [CASEDESK, "run", "--http", "--host", "127.0.0.1", "--port", "0"],
+            [sys.executable, "-c", LAUNCHER, START.isoformat(), "run", "--http"]
+            + ["--host", "127.0.0.1", "--port", "0"],
             env=env,
             cwd=tmp_path,
             stderr=stderr,
@@ -128,9 +135,9 @@ def test_casedesk_run_sends_owed_reminders_on_each_sweep_interval_and_stops_clea
     assert first_ref in first["text"] and "Child A" in first["text"]
     assert "Rapid review sent" in first["text"]
     assert second_ref in second["text"] and "Child B" in second["text"]
-    assert [(r.id, r.delivered_to, r.attempts, r.last_error) for r in sent] == [
-        (first_id, BEN, 1, None),
-        (second_id, BEN, 1, None),
+    assert [(r.deadline_id, r.slot_key, r.delivered_to, r.last_error) for r in sent] == [
+        (first_id, f"lead:2:{DUE}", BEN, None),
+        (second_id, f"lead:2:{DUE}", BEN, None),
     ]
     assert len(dms_to_ben(slack_api)) == 2  # each once, however many ticks ran
     calls = json.dumps([c.args for c in slack_api.calls])
