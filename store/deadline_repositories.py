@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.domain.deadlines import RUNNING, DeadlineStatus
-from store.models import BoardDispatchRow, DeadlineRow, ReminderDispatchRow
+from store.models import BoardDispatchRow, CaseRow, DeadlineRow, ReminderDispatchRow
 from store.repositories import Repository, dialect_insert, locked
 
 
@@ -47,18 +47,28 @@ class DeadlineRepository(Repository):
         return list(self.session.exec(query.order_by(DeadlineRow.due_on, col(DeadlineRow.id))))
 
     def running_due_by(
-        self, day: date, *, limit: int | None = None, skip_locked: bool = False
+        self,
+        day: date,
+        *,
+        limit: int | None = None,
+        skip_locked: bool = False,
+        board_id: str | None = None,
     ) -> list[DeadlineRow]:
         """Return open and extended deadlines due on or before ``day``, soonest first.
 
         Uses the (status, due_on) index. With ``skip_locked`` the rows are locked FOR UPDATE
-        SKIP LOCKED on PostgreSQL, so several sweepers share the work without waiting.
+        SKIP LOCKED on PostgreSQL, so several sweepers share the work without waiting. With
+        ``board_id``, only the deadlines of that board's cases.
         """
         query = (
             select(DeadlineRow)
             .where(col(DeadlineRow.status).in_(RUNNING), DeadlineRow.due_on <= day)
             .order_by(DeadlineRow.due_on, col(DeadlineRow.id))
         )
+        if board_id is not None:
+            query = query.join(CaseRow, col(CaseRow.id) == DeadlineRow.case_id).where(
+                CaseRow.board_id == board_id
+            )
         if limit is not None:
             query = query.limit(limit)
         if skip_locked:

@@ -83,7 +83,7 @@ def _digest_lines(
     horizon = board.calendar.add_working_days(today, DIGEST_DAYS_AHEAD)
     overdue: list[DigestLine] = []
     due_soon: list[DigestLine] = []
-    deadlines = uow.deadlines.running_due_by(horizon)
+    deadlines = uow.deadlines.running_due_by(horizon, board_id=board.id)
     cases = uow.cases.by_ids(d.case_id for d in deadlines)  # one query, not one per deadline
     for deadline in deadlines:
         case = cases.get(deadline.case_id)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.domain.votes import Recommendation
 from store import repositories
 from store.models import BallotRow, ConflictRow, MemberRow
-from tests.store.test_uow import NOW, add_board, add_case
+from tests.store.test_uow import NOW, add_board, add_case, add_deadline
 
 
 def add_member(uow, slack_id: str, *, board_id: str = "test-board", active: bool = True) -> int:
@@ -74,3 +76,22 @@ def test_members_of_boards_lists_the_active_members_of_each_board(uow_factory, b
             ("other-board", "U0SAM00006"),
             ("test-board", "U0ANA00004"),
         ]
+
+
+def test_running_due_by_with_a_board_reads_only_that_boards_deadlines(uow_factory):
+    with uow_factory() as uow:
+        add_board(uow)
+        add_board(uow, "other-board")
+        ours = add_case(uow).id
+        theirs = add_case(uow, "other-board", "SAR-2026-001").id
+        mine = [add_deadline(uow, ours, date(2026, 3, d)).id for d in (4, 3)]
+        add_deadline(uow, theirs, date(2026, 3, 3))
+        uow.commit()
+    with uow_factory() as uow:
+        filtered = [
+            d.id for d in uow.deadlines.running_due_by(date(2026, 3, 9), board_id="test-board")
+        ]
+        every = uow.deadlines.running_due_by(date(2026, 3, 9))
+
+    assert filtered == [mine[1], mine[0]]  # soonest first, the other board's left out
+    assert len(every) == 3
