@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from bot.domain.deadlines import RUNNING, DeadlineStatus
 from store.models import BoardDispatchRow, CaseRow, DeadlineRow, ReminderDispatchRow
-from store.repositories import Repository, dialect_insert, locked
+from store.repositories import Repository, insert_once, locked
 
 
 def delivered(dispatch: ReminderDispatchRow) -> tuple[str, ...]:
@@ -104,21 +104,17 @@ class DispatchRepository(Repository):
             retry_at: when a later sweep may retry it if this claimer never reports back (a
                 lease: a crash between claim and send then delays the reminder, never loses it).
         """
-        table = ReminderDispatchRow.__table__
-        stmt = (
-            dialect_insert(self.session, ReminderDispatchRow)
-            .values(
-                deadline_id=deadline_id,
-                slot_key=slot_key,
-                lead=lead,
-                claimed_at=now,
-                claimed_by=claimed_by,
-                next_attempt_at=retry_at,
-            )
-            .on_conflict_do_nothing(index_elements=["deadline_id", "slot_key"])
-            .returning(table.c.id)
+        new_id = insert_once(
+            self.session,
+            ReminderDispatchRow,
+            ["deadline_id", "slot_key"],
+            deadline_id=deadline_id,
+            slot_key=slot_key,
+            lead=lead,
+            claimed_at=now,
+            claimed_by=claimed_by,
+            next_attempt_at=retry_at,
         )
-        new_id = self.session.execute(stmt).scalar_one_or_none()
         return None if new_id is None else self.session.get(ReminderDispatchRow, new_id)
 
     def claimed_keys(self, deadline_ids: Collection[int]) -> dict[int, set[str]]:
@@ -137,14 +133,15 @@ class DispatchRepository(Repository):
         self, board_id: str, slot_key: str, *, now: datetime, claimed_by: str = ""
     ) -> BoardDispatchRow | None:
         """Claim a board's once-only send (``digest:<day>``); None if it was already claimed."""
-        table = BoardDispatchRow.__table__
-        stmt = (
-            dialect_insert(self.session, BoardDispatchRow)
-            .values(board_id=board_id, slot_key=slot_key, claimed_at=now, claimed_by=claimed_by)
-            .on_conflict_do_nothing(index_elements=["board_id", "slot_key"])
-            .returning(table.c.id)
+        new_id = insert_once(
+            self.session,
+            BoardDispatchRow,
+            ["board_id", "slot_key"],
+            board_id=board_id,
+            slot_key=slot_key,
+            claimed_at=now,
+            claimed_by=claimed_by,
         )
-        new_id = self.session.execute(stmt).scalar_one_or_none()
         return None if new_id is None else self.session.get(BoardDispatchRow, new_id)
 
     def get(self, dispatch_id: int) -> ReminderDispatchRow | None:

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from store.models import OutboxRow
-from store.repositories import Repository, dialect_insert
+from store.repositories import Repository, insert_once
 
 
 class OutboxRepository(Repository):
@@ -45,23 +45,19 @@ class OutboxRepository(Repository):
             payload: the message as JSON (``text`` and ``blocks``).
             now: when it is owed; also when it is first due.
         """
-        table = OutboxRow.__table__
-        stmt = (
-            dialect_insert(self.session, OutboxRow)
-            .values(
-                board_id=board_id,
-                case_id=case_id,
-                dedupe_key=dedupe_key,
-                kind=kind,
-                recipient=recipient,
-                payload=payload,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(table.c.id)
+        return insert_once(
+            self.session,
+            OutboxRow,
+            ["dedupe_key"],
+            board_id=board_id,
+            case_id=case_id,
+            dedupe_key=dedupe_key,
+            kind=kind,
+            recipient=recipient,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
         )
-        return self.session.execute(stmt).scalar_one_or_none()
 
     def get(self, row_id: int) -> OutboxRow | None:
         """Return the row."""

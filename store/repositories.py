@@ -40,6 +40,21 @@ def dialect_insert(session: Session, table: type) -> postgresql.Insert | sqlite.
     return module.insert(table)
 
 
+def insert_once(session: Session, table: type, unique: list[str], **values: Any) -> int | None:
+    """Insert a row unless one with the same ``unique`` columns exists; return the new id or None.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` against the unique key, so of two
+    transactions inserting the same key exactly one gets an id: the store's once-only claim.
+    """
+    stmt = (
+        dialect_insert(session, table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(table.__table__.c.id)  # type: ignore[attr-defined]
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
 IN_CHUNK = 1000
 """Most ids one ``IN (...)`` list carries; longer lists are read in chunks of this size."""
 

@@ -28,7 +28,6 @@ from bot.jobs.vote_deadline import close_at_deadline
 from bot.slack_gateway import SlackGateway
 from store.deadline_repositories import delivered
 from store.models import CaseRow, DeadlineRow
-from store.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +46,9 @@ def _claim(
     instance_id: str,
 ) -> Job | None:
     """Claim one slot for ``recipients`` in its own transaction; None if another sweeper has it."""
-    with uow_factory() as uow:
-        row_id = _claim_slot(uow, deadline, slot, now, instance_id)
-        if row_id is None:
-            return None
-        uow.commit()
+    row_id = _claim_slot(uow_factory, deadline, slot, now, instance_id)
+    if row_id is None:
+        return None
     view = _owner_view(deadline, case, board, local_time(now).date(), escalate=slot.escalate)
     return Job(row_id, recipients, view, board)
 
@@ -75,27 +72,36 @@ def _claim_vote(
     instance_id: str,
 ) -> Job | None:
     """Claim one member's vote-reminder slot (keyed by the member); None when already claimed."""
-    with uow_factory() as uow:
-        row_id = _claim_slot(uow, deadline, slot, now, instance_id)
-        if row_id is None:
-            return None
-        uow.commit()
+    row_id = _claim_slot(uow_factory, deadline, slot, now, instance_id)
+    if row_id is None:
+        return None
     view = vote_view(deadline, case, board, local_time(now).date())
     return Job(row_id, (user,), view, board, template="vote_reminder_dm")
 
 
 def _claim_slot(
-    uow: UnitOfWork, deadline: DeadlineRow, slot: ReminderDue, now: datetime, instance_id: str
+    uow_factory: UowFactory,
+    deadline: DeadlineRow,
+    slot: ReminderDue,
+    now: datetime,
+    instance_id: str,
 ) -> int | None:
-    """Insert the dispatch row for ``slot`` (leased for LEASE); None, rolled back, if taken."""
+    """Insert and commit the dispatch row for ``slot`` (leased for LEASE); None if taken."""
     assert deadline.id is not None
-    row = uow.dispatches.claim(
-        deadline.id, slot.key, lead=slot.lead, now=now, claimed_by=instance_id, retry_at=now + LEASE
-    )
-    if row is None or row.id is None:
-        uow.rollback()
-        return None
-    return row.id
+    with uow_factory() as uow:
+        row = uow.dispatches.claim(
+            deadline.id,
+            slot.key,
+            lead=slot.lead,
+            now=now,
+            claimed_by=instance_id,
+            retry_at=now + LEASE,
+        )
+        if row is None or row.id is None:
+            uow.rollback()
+            return None
+        uow.commit()
+        return row.id
 
 
 def _open_now(board: BoardSettings, now: datetime) -> bool:
