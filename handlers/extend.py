@@ -19,7 +19,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from bot.domain.deadlines import ExtensionField, ExtensionRefused
+from bot.domain.deadlines import ExtensionField, ExtensionRefused, deadline_keepers
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import case_status
@@ -72,13 +72,25 @@ def open_extend_modal(
         trigger_id: Slack's trigger from the command or button (valid for 3 seconds).
         deadline_id: the deadline to preselect (a reminder's); None preselects the next one due.
 
+    Only the deadlines the person may extend are listed (their role owns it, or they are the
+    business manager); the submission checks again.
+
     Raises:
         NotFound: the case is not on the person's boards, or has no such running deadline.
+        NotAllowed: none of the case's running deadlines (or not the one asked for) is theirs.
     """
     with deps.uow_factory() as uow:
         status = case_status(reference, user, uow=uow, today=deps.clock.today())
-    running = tuple(d for d in status.deadlines if d.status.is_running)[:100]
-    chosen = _chosen(running, deadline_id)
+    running = tuple(d for d in status.deadlines if d.status.is_running)
+    yours = tuple(d for d in running if status.roles & deadline_keepers(d.owner_role))[:100]
+    if running and not yours:
+        raise NotAllowed(
+            "Only the business manager or a deadline's owner can extend it; "
+            f"none of the open deadlines of {status.case.reference} is yours."
+        )
+    if deadline_id in {d.id for d in running} - {d.id for d in yours}:
+        raise NotAllowed("Only the business manager or that deadline's owner can extend it.")
+    chosen = _chosen(yours, deadline_id)
     metadata = json.dumps(
         {"case": status.case.reference, "board": status.case.board_id, "deadline": chosen.id}
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
+from bot.domain.boards import Role
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.errors import InvalidInput
 
@@ -114,3 +115,12 @@ def resumed_due(due: date, paused_on: date, resumed_on: date, calendar: WorkingC
 def working_days_left(due: date, today: date, calendar: WorkingCalendar) -> int:
     """Return the working days from ``today`` to ``due``; negative when overdue."""
     return calendar.working_days_between(today, due)
+
+
+def deadline_keepers(owner_role: Role) -> frozenset[Role]:
+    """Return who may extend a deadline or mark it done: its owner role and the business manager.
+
+    Source: PRODUCT.md §Deadlines and reminders (the owner is reminded and acts; the business
+    manager runs the board's timetable), 002 §1.5 (an extension gives the reason and new date).
+    """
+    return frozenset({Role.BUSINESS_MANAGER, owner_role})

@@ -16,6 +16,7 @@ from bot.domain.deadlines import (
     DeadlineStatus,
     ExtensionField,
     ExtensionRefused,
+    deadline_keepers,
     extension_date_problem,
     require_reason,
     resumed_due,
@@ -73,7 +74,7 @@ class DeadlineChanged:
 
 def _owner_or_manager(ctx: CaseContext, deadline: DeadlineRow, doing: str) -> None:
     """The business manager, or a holder of the deadline's owner role, may act on it."""
-    ctx.require({Role.BUSINESS_MANAGER, deadline.owner_role}, doing)
+    ctx.require(deadline_keepers(deadline.owner_role), doing)
 
 
 def extend_deadline(cmd: ExtendDeadline, *, uow: UnitOfWork, now: datetime) -> DeadlineChanged:

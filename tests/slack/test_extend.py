@@ -187,12 +187,19 @@ def test_a_deadline_of_another_case_is_refused_on_the_picker(
     assert extensions(uow_factory) == []
 
 
-def test_a_member_without_the_owner_role_is_refused_on_the_picker(app, slack_api, ref, uow_factory):
+def test_a_member_without_the_owner_role_is_refused_before_the_modal_and_on_submit(
+    app, slack_api, ref, uow_factory
+):
     first, _ = deadline_rows(uow_factory)
     slash(app, slack_api, f"extend {ref}", user=TOM)
+    refusal = json.dumps(slack_api.last("response_url").args)
+    opened_for_tom = slack_api.calls_to("views.open")
+    slash(app, slack_api, f"extend {ref}", user=BEN)  # a modal opened for Ben, submitted by Tom
 
     answer = submit(app, opened_view(slack_api), fields(first.id, date(2026, 12, 1), "Trial"), TOM)
 
+    assert opened_for_tom == []
+    assert "Only the business manager or a deadline" in refusal and ref in refusal
     [(block, message)] = body_of(answer)["errors"].items()
     assert block == BlockId.EXTEND_DEADLINE and message.startswith("Only the business manager")
     assert deadline_rows(uow_factory)[0].due_on == first.due_on
