@@ -1,4 +1,4 @@
-"""``/review``: acknowledge, parse the subcommand, hand it to the workflow step that owns it.
+"""``/review``: parse the subcommand, hand it to the workflow step that owns it, acknowledge.
 
 The router only translates. Each subcommand is a function in the module of its workflow step,
 listed in :data:`SUBCOMMANDS`; adding ``/review status`` is one import and one line there::
@@ -6,8 +6,12 @@ listed in :data:`SUBCOMMANDS`; adding ``/review status`` is one import and one l
     from handlers import status
     SUBCOMMANDS = {"help": show_help, "status": status.handle_status_command}
 
-A subcommand receives the parsed :class:`ReviewCommand` and the tools it may use; the router has
-already acknowledged the request, so it must not call ``ack``.
+A subcommand receives the parsed :class:`ReviewCommand` and the tools it may use, and must not
+call ``ack``: the router acknowledges once, after it returns. Its ``reply`` (called like Bolt's
+``respond``) keeps the first ephemeral answer, which the router puts in the acknowledgement's
+body (:mod:`handlers.reply`); a second answer goes to the ``response_url``. A subcommand that
+opens a modal answers nothing and is acknowledged empty. A subcommand that raises before it
+answered is acknowledged by the error handler, with the refusal or an error reference.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from slack_bolt import App, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
 from handlers import decision, extend, referral, reminders, status, voting
+from handlers.reply import AnswerInAck, Reply
 from messages.ids import Command
 from messages.render import render_message
 
@@ -71,10 +76,8 @@ class ReviewCommand:
 class Subcommand(Protocol):
     """A ``/review`` subcommand: one workflow step's entry point."""
 
-    def __call__(
-        self, cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
-    ) -> None:
-        """Do the step and answer the person (``respond``) or open a modal (``client``)."""
+    def __call__(self, cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps) -> None:
+        """Do the step and answer the person (``reply``) or open a modal (``client``)."""
         ...
 
 
@@ -84,23 +87,35 @@ def register(app: App) -> None:
 
 
 def handle_review_command(
-    ack, command: dict[str, Any], respond: Respond, client: WebClient, context
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context
 ) -> None:
-    """Acknowledge ``/review`` and run its subcommand (help for one it does not know)."""
-    ack()
-    cmd = ReviewCommand.parse(command)
-    subcommand = SUBCOMMANDS.get(cmd.name, show_unknown)
-    subcommand(cmd, respond=respond, client=client, deps=deps_of(context))
+    """Run ``/review``'s subcommand (help for one it does not know), then acknowledge once.
+
+    The acknowledgement carries the subcommand's first answer, or nothing. When the subcommand
+    raises, the error handler (:mod:`handlers.errors`) acknowledges with the refusal or an error
+    reference; if an answer was kept before the error, it is acknowledged here first and the
+    error handler's message follows by ``respond``.
+    """
+    reply = AnswerInAck(respond)
+    try:
+        cmd = ReviewCommand.parse(command)
+        subcommand = SUBCOMMANDS.get(cmd.name, show_unknown)
+        subcommand(cmd, reply=reply, client=client, deps=deps_of(context))
+    except Exception:
+        if reply.answer is not None:
+            reply.acknowledge(ack)
+        raise
+    reply.acknowledge(ack)
 
 
-def show_help(cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps) -> None:
+def show_help(cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps) -> None:
     """Answer ``/review help`` with the list of subcommands, visible only to the person."""
-    respond(**render_message("help", command=cmd.command, unknown=None), response_type="ephemeral")
+    reply(**render_message("help", command=cmd.command, unknown=None), response_type="ephemeral")
 
 
-def show_unknown(cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps) -> None:
+def show_unknown(cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps) -> None:
     """Answer a subcommand casedesk does not know with what it does know."""
-    respond(
+    reply(
         **render_message("help", command=cmd.command, unknown=cmd.text), response_type="ephemeral"
     )
 

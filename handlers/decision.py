@@ -12,7 +12,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -22,6 +22,7 @@ from bot.domain.errors import Conflict, NotAllowed
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.queries import case_status
 from handlers.home import refresh_homes
+from handlers.reply import Reply
 from handlers.voting import field_value, refresh_card
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
@@ -45,7 +46,7 @@ def handle_decision_button(ack, body: dict[str, Any], action: dict[str, Any], cl
 
 
 def handle_decide_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """``/review decide REF``: open the decision modal."""
     if not cmd.args:

@@ -3,7 +3,9 @@
 A :class:`~bot.domain.errors.DomainError` is a rule saying no; its message is written to be
 shown, so the person who asked sees it, privately, where they asked:
 
-* a slash command: ``respond`` (ephemeral, through the command's ``response_url``);
+* a slash command not yet acknowledged: the acknowledgement's body (ephemeral), so Slack
+  shows it as the command's answer with no second request; already acknowledged: ``respond``
+  (ephemeral, through the command's ``response_url``);
 * a button in a channel or DM: ``chat.postEphemeral`` there;
 * a modal submission not yet acknowledged: a small modal pushed over the form, so closing it
   returns to what they typed; already acknowledged, or a button on the App Home: a DM.
@@ -49,6 +51,8 @@ def handle_error(
         ctx = {"message": None, "reference": reference}
     if ack.response is None and body.get("type") == "view_submission":
         ack(response_action="push", view=render_view("error_modal", **ctx))
+    elif ack.response is None and "command" in body:
+        ack(**render_message("error", **ctx), response_type="ephemeral")
     else:
         if ack.response is None:
             ack()

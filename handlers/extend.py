@@ -15,7 +15,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -25,6 +25,7 @@ from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import case_status
 from bot.services.views import DeadlineView
 from handlers.home import refresh_homes
+from handlers.reply import Reply
 from handlers.voting import field_value
 from messages.ids import BlockId, CallbackId
 from messages.render import render_view
@@ -46,7 +47,7 @@ def register(app: App) -> None:
 
 
 def handle_extend_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """``/review extend REF``: open the extend modal on the case's next running deadline."""
     if not cmd.args:

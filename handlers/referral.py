@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -22,6 +22,7 @@ from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
 from handlers.cards import post_case_card
 from handlers.home import refresh_homes
+from handlers.reply import Reply
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import mention, render_message, render_view
 
@@ -44,7 +45,7 @@ def register(app: App) -> None:
 
 
 def handle_refer_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """Open the referral modal (``/review refer``)."""
     client.views_open(trigger_id=cmd.trigger_id, view=referral_modal(deps, cmd.user_id))

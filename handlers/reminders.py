@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -29,6 +29,7 @@ from bot.services.deadlines import (
 from bot.services.views import DeadlineView
 from handlers.extend import open_extend_modal
 from handlers.home import refresh_homes
+from handlers.reply import Reply
 from messages.ids import ActionId
 from messages.render import day
 
@@ -84,11 +85,11 @@ def handle_open_case_button(ack, body: dict[str, Any], action: dict[str, Any], r
     cmd = ReviewCommand(
         "/review", "status", (action["value"],), body["user"]["id"], None, None, None
     )
-    handle_status_command(cmd, respond=respond, client=None, deps=deps_of(context))  # type: ignore[arg-type]
+    handle_status_command(cmd, reply=respond, client=None, deps=deps_of(context))  # type: ignore[arg-type]
 
 
 def handle_pause_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """``/review pause REF reason``: pause the case's running deadlines, with the reason."""
     reference, reason = _ref_and_reason(cmd, "pause", "criminal proceedings")
@@ -96,12 +97,12 @@ def handle_pause_command(
         done = pause_deadlines(
             PauseDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
-    _say_changed(respond, "Paused", done.case.reference, done.deadlines)
+    _say_changed(reply, "Paused", done.case.reference, done.deadlines)
     refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_resume_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """``/review resume REF reason``: restart the case's paused deadlines, with the reason."""
     reference, reason = _ref_and_reason(cmd, "resume", "proceedings concluded")
@@ -109,7 +110,7 @@ def handle_resume_command(
         done = resume_deadlines(
             ResumeDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
-    _say_changed(respond, "Resumed", done.case.reference, done.deadlines)
+    _say_changed(reply, "Resumed", done.case.reference, done.deadlines)
     refresh_homes(client, deps, board_id=done.case.board_id)
 
 
@@ -122,10 +123,10 @@ def _ref_and_reason(cmd: ReviewCommand, verb: str, example: str) -> tuple[str, s
 
 
 def _say_changed(
-    respond: Respond, verb: str, reference: str, deadlines: tuple[DeadlineView, ...]
+    reply: Reply, verb: str, reference: str, deadlines: tuple[DeadlineView, ...]
 ) -> None:
     lines = [f"• {d.label}: due {day(d.due_on)} ({d.status})" for d in deadlines]
-    respond(
+    reply(
         text=f"{verb} {len(deadlines)} deadline(s) of {reference}:\n" + "\n".join(lines),
         response_type="ephemeral",
     )

@@ -1,20 +1,21 @@
 """``/review status REF`` and ``/review list [open|overdue|mine]``: private answers, no details.
 
-Both answer only the person who asked (``respond``, ephemeral), and only about the boards they
-belong to: a case elsewhere is "not found", which the error handler says politely.
+Both answer only the person who asked (``reply``: ephemeral, in the command's acknowledgement),
+and only about the boards they belong to: a case elsewhere is "not found", which the error
+handler says politely.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 
 from bot.cards import summarise_votes
 from bot.deps import Deps
 from bot.domain.errors import InvalidInput
 from bot.services.queries import CaseFilter, case_status, list_cases
+from handlers.reply import Reply
 from messages.render import render_message
 
 if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
@@ -24,7 +25,7 @@ LIST_FILTERS = (CaseFilter.OPEN, CaseFilter.OVERDUE, CaseFilter.MINE)
 
 
 def handle_status_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """Answer with a case's state, key dates, open deadlines, votes and decision.
 
@@ -44,12 +45,10 @@ def handle_status_command(
         summarise_votes(status.votes, show_counts=status.counts_visible) if status.votes else None
     )
     message = render_message("status", status=status, vote_summary=votes)
-    respond(**message, response_type="ephemeral")
+    reply(**message, response_type="ephemeral")
 
 
-def handle_list_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
-) -> None:
+def handle_list_command(cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps) -> None:
     """Answer with the person's boards' cases (open, overdue or mine), overdue first.
 
     Raises:
@@ -60,4 +59,4 @@ def handle_list_command(
         raise InvalidInput("I can list `open`, `overdue` or `mine`, e.g. `/review list overdue`.")
     with deps.uow_factory() as uow:
         lines = list_cases(cmd.user_id, uow=uow, today=deps.clock.today(), which=CaseFilter(word))
-    respond(**render_message("list", lines=lines, which=word), response_type="ephemeral")
+    reply(**render_message("list", lines=lines, which=word), response_type="ephemeral")

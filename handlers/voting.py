@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -38,6 +38,7 @@ from bot.services.voting import (
 )
 from handlers import cards
 from handlers.home import refresh_homes
+from handlers.reply import Reply
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
 
@@ -158,13 +159,11 @@ def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any],
     _open(client, deps_of(context), action["value"], body["user"]["id"])
 
 
-def handle_open_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
-) -> None:
+def handle_open_command(cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps) -> None:
     """``/review open REF``: open the vote (the sub-group chair), confirmed privately."""
     opened = _open(client, deps, _reference(cmd, "open"), cmd.user_id)
     message = render_message("voting_opened", case=opened.case, eligible=len(opened.eligible))
-    respond(**message, response_type="ephemeral")
+    reply(**message, response_type="ephemeral")
 
 
 def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -188,7 +187,7 @@ def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any]
 
 
 def handle_close_command(
-    cmd: ReviewCommand, *, respond: Respond, client: WebClient, deps: Deps
+    cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps
 ) -> None:
     """``/review close REF``: close the vote, as the card's button does (the sub-group chair)."""
     _close_or_offer(
@@ -196,7 +195,7 @@ def handle_close_command(
         deps,
         _reference(cmd, "close"),
         cmd.user_id,
-        lambda message: respond(**message, response_type="ephemeral"),
+        lambda message: reply(**message, response_type="ephemeral"),
     )
 
 

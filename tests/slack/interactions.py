@@ -13,6 +13,7 @@ from bot.domain.boards import ReviewType
 from bot.services.cases import ReferCase, refer_case
 from messages.ids import ActionId
 from store.models import AuditEventRow, DeadlineRow
+from tests.fakes.api_checks import check_response_url
 from tests.fakes.signing import (
     TEAM_ID,
     block_actions_payload,
@@ -47,10 +48,41 @@ def refer(uow_factory, clock) -> str:
         return refer_case(cmd, uow=uow, now=clock.now()).case.reference
 
 
-def slash(app: App, slack_api, text: str, user: str = BEN) -> None:
-    """Type ``/review <text>`` as this person; its answers go to the fake's response_url."""
+def slash(app: App, slack_api, text: str, user: str = BEN) -> BoltResponse:
+    """Type ``/review <text>`` as this person; return Bolt's response (the acknowledgement).
+
+    The answer is in the response's body (:func:`command_answer`); any later answer goes to the
+    fake's response_url.
+    """
     body = slash_command_body(text=text, user_id=user, response_url=slack_api.response_url("c"))
-    assert app.dispatch(bolt_request(body)).status == 200
+    response = app.dispatch(bolt_request(body))
+    assert response.status == 200
+    return response
+
+
+def command_answer(response: BoltResponse) -> dict[str, Any]:
+    """Return a dispatched slash command's ephemeral answer, from its acknowledgement's body.
+
+    Fails unless the body is a message Slack shows as the command's answer: JSON, ephemeral,
+    with a text fallback, and only fields and blocks Slack takes (checked as the fake checks a
+    ``respond``: Block Kit through ``slack_sdk.models``).
+    """
+    assert response.status == 200
+    assert response.body, "the command was acknowledged empty: no answer in the acknowledgement"
+    assert response.headers.get("content-type") == ["application/json;charset=utf-8"]
+    return ephemeral_answer(response.body)
+
+
+def ephemeral_answer(body: str | dict[str, Any]) -> dict[str, Any]:
+    """Check an acknowledgement's body (JSON text over HTTP, a dict over Socket Mode); return it.
+
+    The checks of :func:`command_answer`, for a body read off the wire.
+    """
+    answer = json.loads(body) if isinstance(body, str) else body
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].strip()
+    assert check_response_url(answer) == []
+    return answer
 
 
 def deadline_rows(uow_factory) -> list[DeadlineRow]:

@@ -1,4 +1,4 @@
-"""/review: the router acknowledges, picks the subcommand, and answers privately."""
+"""/review: the router picks the subcommand and answers privately, in the acknowledgement."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from handlers.commands import SUBCOMMANDS, ReviewCommand
 from messages.render import render_text
 from tests.fakes.signing import bolt_request, slash_command_body
+from tests.slack.interactions import command_answer
 
 
 @pytest.fixture
@@ -21,15 +22,15 @@ def _dispatch(app, slack_api, text: str):
     return app.dispatch(bolt_request(body))
 
 
-def test_review_help_answers_with_the_help_blocks_only_the_person_can_see(app, slack_api):
-    response = _dispatch(app, slack_api, "help")
-    assert response.status == 200 and response.body == ""  # acknowledged, nothing echoed
-    reply = slack_api.last("response_url")
-    assert reply.path == "/response/review"
-    assert reply.args["response_type"] == "ephemeral"
-    assert reply.args["text"].startswith("/review commands: /review refer, /review status REF")
-    assert reply.args["blocks"][0]["text"]["text"] == "/review commands"
-    sections = [b["text"]["text"] for b in reply.args["blocks"] if b["type"] == "section"]
+def test_review_help_answers_in_the_acknowledgement_with_blocks_only_the_person_can_see(
+    app, slack_api
+):
+    reply = command_answer(_dispatch(app, slack_api, "help"))
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("/review commands: /review refer, /review status REF")
+    assert reply["blocks"][0]["text"]["text"] == "/review commands"
+    assert slack_api.calls_to("response_url") == []  # no second request: the ack carries it
+    sections = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
     assert sections[1] == (
         "*`/review status REF`*\nWhere a case is and what is due next, for example "
         "`status SCR-2026-003`."
@@ -39,37 +40,36 @@ def test_review_help_answers_with_the_help_blocks_only_the_person_can_see(app, s
 
 
 def test_review_with_no_subcommand_shows_help(app, slack_api):
-    _dispatch(app, slack_api, "   ")
-    assert slack_api.last("response_url").args["blocks"][0]["block_id"] == "help_header"
+    reply = command_answer(_dispatch(app, slack_api, "   "))
+    assert reply["blocks"][0]["block_id"] == "help_header"
 
 
 def test_a_subcommand_is_matched_whatever_its_case(app, slack_api):
-    _dispatch(app, slack_api, "HELP")
-    assert slack_api.last("response_url").args["blocks"][0]["block_id"] == "help_header"
+    reply = command_answer(_dispatch(app, slack_api, "HELP"))
+    assert reply["blocks"][0]["block_id"] == "help_header"
 
 
 def test_an_unknown_subcommand_says_so_and_lists_the_commands(app, slack_api):
-    _dispatch(app, slack_api, "frobnicate   SCR-2026-001")
-    reply = slack_api.last("response_url")
-    assert reply.args["response_type"] == "ephemeral"
-    assert reply.args["blocks"][0]["text"]["text"] == (
+    reply = command_answer(_dispatch(app, slack_api, "frobnicate   SCR-2026-001"))
+    assert reply["response_type"] == "ephemeral"
+    assert reply["blocks"][0]["text"]["text"] == (
         "Sorry, I don't know `/review frobnicate SCR-2026-001`. Here is what I can do:"
     )
-    assert reply.args["text"].startswith("Sorry, I don't know `/review frobnicate SCR-2026-001`.")
-    assert reply.args["blocks"][1]["block_id"] == "help_header"
+    assert reply["text"].startswith("Sorry, I don't know `/review frobnicate SCR-2026-001`.")
+    assert reply["blocks"][1]["block_id"] == "help_header"
+    assert slack_api.calls_to("response_url") == []
 
 
 def test_an_unknown_subcommand_cannot_ping_the_channel_through_the_echo(app, slack_api):
-    _dispatch(app, slack_api, '<!channel> "quoted" & <@U0BEN00001>')
-    reply = slack_api.last("response_url")
-    dumped = json.dumps(reply.args)
+    reply = command_answer(_dispatch(app, slack_api, '<!channel> "quoted" & <@U0BEN00001>'))
+    dumped = json.dumps(reply)
     assert "<!channel>" not in dumped and "<@U0BEN00001>" not in dumped
     assert '&lt;!channel&gt; \\"quoted\\" &amp; &lt;@U0BEN00001&gt;' in dumped
 
 
-def test_the_router_makes_no_web_api_call_for_help(app, slack_api):
-    _dispatch(app, slack_api, "help")
-    assert slack_api.methods() == ["auth.test", "response_url"]  # auth.test: Bolt's start-up
+def test_the_router_makes_no_web_api_call_nor_response_url_post_for_help(app, slack_api):
+    command_answer(_dispatch(app, slack_api, "help"))
+    assert slack_api.methods() == ["auth.test"]  # auth.test: Bolt's start-up
 
 
 def test_every_subcommand_the_router_knows_is_listed_in_help():

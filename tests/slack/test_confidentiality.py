@@ -19,11 +19,12 @@ NAME, ADDRESS = "Zebedee Quillfeather", "17 Larkspur Mews"
 SECRETS = (NAME, "Zebedee", "Quillfeather", ADDRESS, "Larkspur", "2019-05-04", "4 May 2019")
 
 
-def command(app, slack_api, text: str, user: str = TOM) -> None:
+def command(app, slack_api, text: str, user: str = TOM) -> str:
+    """Type ``/review <text>``; return the acknowledgement's body (the answer, if any)."""
     body = slash_command_body(
         text=text, response_url=slack_api.response_url("review"), user_id=user
     )
-    app.dispatch(bolt_request(body))
+    return app.dispatch(bolt_request(body)).body
 
 
 def open_home(app, user: str) -> None:
@@ -33,8 +34,9 @@ def open_home(app, user: str) -> None:
     app.dispatch(bolt_request(json.dumps(payload)))
 
 
-def run_scenario(app, slack_api) -> str:
-    command(app, slack_api, "refer")
+def run_scenario(app, slack_api) -> tuple[str, list[str]]:
+    """Refer, vote, ask status and lists, open homes; return the reference and the acks' bodies."""
+    acks = [command(app, slack_api, "refer")]
     values = {
         BlockId.REVIEW_TYPE: {"selected_option": {"value": "scr"}},
         BlockId.PSEUDONYM: {"value": "Child Q"},
@@ -49,17 +51,17 @@ def run_scenario(app, slack_api) -> str:
     ref = "SCR-2026-001"
     click(app, slack_api, ActionId.OPEN_VOTING, ref, PRIYA)
     for text in (f"status {ref}", "list", "list mine", "list overdue"):
-        command(app, slack_api, text)
+        acks.append(command(app, slack_api, text))
     for user in (TOM, PRIYA, "U0BEN00001"):
         open_home(app, user)
-    return ref
+    return ref, acks
 
 
 def test_no_slack_call_but_the_referral_form_and_no_log_line_names_the_subject(
     app, slack_api, caplog
 ):
     caplog.set_level(logging.DEBUG)
-    ref = run_scenario(app, slack_api)
+    ref, acks = run_scenario(app, slack_api)
     checked = [
         c
         for c in slack_api.calls
@@ -68,7 +70,14 @@ def test_no_slack_call_but_the_referral_form_and_no_log_line_names_the_subject(
         )
     ]
     methods = {c.method for c in checked}
-    assert {"chat.postMessage", "chat.update", "views.publish", "response_url"} <= methods
+    assert {"chat.postMessage", "chat.update", "views.publish"} <= methods
+    assert acks[0] == ""  # refer opened the form; status and the lists answered in their acks
+    answers = [json.loads(body) for body in acks[1:]]
+    assert ref in answers[0]["text"]
+    for answer in answers:
+        dumped = json.dumps(answer, ensure_ascii=False)
+        for secret in SECRETS:
+            assert secret not in dumped, f"{secret!r} reached Slack in a command's answer"
     assert any(ref in json.dumps(c.args) for c in checked)  # the scenario did reach Slack
     for call in checked:
         dumped = json.dumps(call.args, ensure_ascii=False)

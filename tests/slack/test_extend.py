@@ -21,6 +21,7 @@ from tests.slack.interactions import (
     audit_rows,
     body_of,
     click,
+    command_answer,
     deadline_rows,
     opened_view,
     refer,
@@ -108,8 +109,7 @@ def test_extending_the_second_deadline_moves_only_that_one_audits_it_and_status_
     assert (rows[first.id].due_on, rows[first.id].status) == (first.due_on, DeadlineStatus.OPEN)
     [audit] = extensions(uow_factory)
     assert (audit.case_reference, audit.actor, audit.entity_id) == (ref, BEN, str(second.id))
-    slash(app, slack_api, f"status {ref}")
-    shown = json.dumps(slack_api.last("response_url").args)
+    shown = json.dumps(command_answer(slash(app, slack_api, f"status {ref}")))
     assert f"{second.label}: due {day(new_due)}" in shown
     assert f"(extended from {day(second.due_on)})" in shown
 

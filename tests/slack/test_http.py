@@ -16,6 +16,7 @@ from tests.fakes.signing import (
     slash_command_body,
 )
 from tests.fakes.wsgi_server import serving
+from tests.slack.interactions import ephemeral_answer
 
 
 @pytest.fixture
@@ -29,16 +30,17 @@ def help_body(slack_api):
     return slash_command_body(text="help", response_url=slack_api.response_url("http"))
 
 
-def test_a_signed_review_help_over_http_is_answered_through_the_response_url(
+def test_a_signed_review_help_over_http_is_answered_in_the_http_response(
     server, slack_api, help_body
 ):
-    status, _, text = post(f"{server}/slack/events", help_body, signed_headers(help_body))
-    assert (status, text) == (200, "")
-    reply = slack_api.last("response_url")
-    assert reply.path == "/response/http"
-    assert reply.args["response_type"] == "ephemeral"
-    assert reply.args["blocks"][0]["block_id"] == "help_header"
-    assert reply.args["blocks"][1]["text"]["text"].startswith("*`/review refer`*\nRefer a case")
+    status, headers, text = post(f"{server}/slack/events", help_body, signed_headers(help_body))
+    assert status == 200
+    assert headers["Content-Type"] == "application/json;charset=utf-8"
+    reply = ephemeral_answer(text)
+    assert reply["response_type"] == "ephemeral"
+    assert reply["blocks"][0]["block_id"] == "help_header"
+    assert reply["blocks"][1]["text"]["text"].startswith("*`/review refer`*\nRefer a case")
+    assert slack_api.calls_to("response_url") == []  # one round trip: the answer is the ack
 
 
 def test_a_tampered_body_is_refused_with_401_and_reaches_no_listener(server, slack_api, help_body):

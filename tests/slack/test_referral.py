@@ -13,7 +13,15 @@ from messages.ids import ActionId, BlockId, CallbackId
 from store.models import CaseRow, CaseSubjectRow
 from tests.fakes.signing import CHANNEL_ID, bolt_request, slash_command_body
 from tests.fakes.slack_api import dm_channel
-from tests.slack.interactions import BEN, TOM, body_of, click, opened_view, submit
+from tests.slack.interactions import (
+    BEN,
+    TOM,
+    body_of,
+    click,
+    command_answer,
+    opened_view,
+    submit,
+)
 
 
 def command(app, slack_api, text: str, user: str):
@@ -76,9 +84,9 @@ def test_a_member_of_two_boards_chooses_the_board_first(app, slack_api):
 
 
 def test_someone_on_no_board_is_refused_politely_instead_of_getting_a_modal(app, slack_api):
-    command(app, slack_api, "refer", "U0NOBODY01")
+    reply = command_answer(command(app, slack_api, "refer", "U0NOBODY01"))
     assert "views.open" not in slack_api.methods()
-    reply = slack_api.last("response_url").args
+    assert slack_api.calls_to("response_url") == []
     assert reply["response_type"] == "ephemeral"
     assert reply["text"].startswith("Only members of a safeguarding board can refer a case.")
 

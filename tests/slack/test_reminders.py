@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from bot.domain.deadlines import DeadlineStatus
 from messages.ids import ActionId
-from tests.slack.interactions import BEN, SUBJECT, audit_rows, click, deadline_rows, slash
+from tests.slack.interactions import (
+    BEN,
+    SUBJECT,
+    audit_rows,
+    click,
+    command_answer,
+    deadline_rows,
+    slash,
+)
 
 
 def test_mark_done_on_a_reminder_marks_the_deadline_done_and_audits_it(
@@ -31,23 +39,28 @@ def test_mark_done_on_a_reminder_marks_the_deadline_done_and_audits_it(
 def test_pause_and_resume_need_a_reason_change_the_deadlines_and_are_audited(
     app, slack_api, ref, uow_factory
 ):
-    slash(app, slack_api, f"pause {ref}")
-    assert "reason" in slack_api.calls_to("response_url")[-1].args["text"]
+    asked = command_answer(slash(app, slack_api, f"pause {ref}"))
+    assert asked["text"] == (
+        "Give the case and the reason, for example `/review pause SCR-2026-003 criminal "
+        "proceedings`."
+    )
     assert audit_rows(uow_factory, "deadlines_paused") == []
 
-    slash(app, slack_api, f"pause {ref} criminal proceedings")
+    paused_answer = command_answer(slash(app, slack_api, f"pause {ref} criminal proceedings"))
     assert {d.status for d in deadline_rows(uow_factory)} <= {
         DeadlineStatus.PAUSED,
         DeadlineStatus.CANCELLED,
         DeadlineStatus.DONE,
     }
-    assert "Paused" in slack_api.calls_to("response_url")[-1].args["text"]
+    assert paused_answer["text"].startswith("Paused ")
+    assert f" deadline(s) of {ref}:\n• " in paused_answer["text"]
     [paused] = audit_rows(uow_factory, "deadlines_paused")
     assert paused.case_reference == ref
 
-    slash(app, slack_api, f"resume {ref} proceedings concluded")
+    resumed = command_answer(slash(app, slack_api, f"resume {ref} proceedings concluded"))
     assert any(d.status.is_running for d in deadline_rows(uow_factory))
-    assert "Resumed" in slack_api.calls_to("response_url")[-1].args["text"]
+    assert resumed["text"].startswith("Resumed ") and ref in resumed["text"]
+    assert slack_api.calls_to("response_url") == []
     assert len(audit_rows(uow_factory, "deadlines_resumed")) == 1
 
 

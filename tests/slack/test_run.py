@@ -16,6 +16,7 @@ from bot.server import build_runtime, make_socket_mode_handler
 from store.migrate import upgrade
 from tests.fakes.fixtures import APP_TOKEN, BOT_TOKEN
 from tests.fakes.signing import SIGNING_SECRET, post, signed_headers, slash_command_body
+from tests.slack.interactions import ephemeral_answer
 
 CASEDESK = str(Path(sys.executable).parent / "casedesk")
 
@@ -141,11 +142,13 @@ def test_run_http_serves_review_help_and_stops_cleanly_on_sigterm(tmp_path, slac
                 break
         assert port, "the server never said it was listening"
         body = slash_command_body(text="help", response_url=slack_api.response_url("run"))
-        status, _, _ = post(f"http://127.0.0.1:{port}/slack/events", body, signed_headers(body))
-        assert status == 200
-        assert slack_api.last("response_url").args["blocks"][0]["text"]["text"] == (
-            "/review commands"
+        status, headers, text = post(
+            f"http://127.0.0.1:{port}/slack/events", body, signed_headers(body)
         )
+        assert status == 200
+        assert headers["Content-Type"] == "application/json;charset=utf-8"
+        assert ephemeral_answer(text)["blocks"][0]["text"]["text"] == "/review commands"
+        assert slack_api.calls_to("response_url") == []
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
         assert "INFO bot.cli.run: stopped" in process.stderr.read()

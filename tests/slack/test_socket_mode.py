@@ -3,8 +3,8 @@
 The fake Web API answers ``apps.connections.open`` with the URL of a local WebSocket server
 (:mod:`tests.fakes.socket_mode`); the bot's Socket Mode client (slack_sdk's built-in one, through
 ``slack_bolt.adapter.socket_mode``) connects there. The server pushes recorded slash-command
-envelopes; the bot acknowledges each over the socket by its ``envelope_id`` and makes the Web API
-call its handler makes.
+envelopes; the bot acknowledges each over the socket by its ``envelope_id``, with the command's
+answer as the acknowledgement's ``payload``, and makes the Web API call its handler makes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from messages.ids import CallbackId
 from tests.fakes.fixtures import APP_TOKEN, BOT_TOKEN
 from tests.fakes.signing import CHANNEL_ID, TEAM_ID, load_payload
 from tests.fakes.socket_mode import FakeSocketModeServer
-from tests.slack.interactions import BEN
+from tests.slack.interactions import BEN, ephemeral_answer
 from tests.slack.test_run import CASEDESK, _env, _migrated
 
 BOARD_FILE = Path(__file__).resolve().parents[2] / "examples" / "board.toml"
@@ -75,14 +75,17 @@ def test_casedesk_run_serves_slash_commands_over_socket_mode(tmp_path, slack_api
 
             help_url = slack_api.response_url("socket-help")
             socket_mode.send(slash_envelope("env-help", "help", user=BEN, response_url=help_url))
-            assert acknowledgement(socket_mode, "env-help") == {"envelope_id": "env-help"}
-            [answer] = slack_api.calls_to("response_url")
-            assert answer.path == "/response/socket-help"
-            assert answer.args["response_type"] == "ephemeral"
-            assert answer.args["blocks"][0]["text"]["text"] == "/review commands"
+            acked = acknowledgement(socket_mode, "env-help")
+            assert acked.keys() == {"envelope_id", "payload"}
+            assert acked["envelope_id"] == "env-help"
+            answer = ephemeral_answer(acked["payload"])
+            assert answer["blocks"][0]["text"]["text"] == "/review commands"
+            assert answer["text"].startswith("/review commands: /review refer")
+            assert slack_api.calls_to("response_url") == []  # the answer rode in the ack
 
             refer_url = slack_api.response_url("socket-refer")
             socket_mode.send(slash_envelope("env-refer", "refer", user=BEN, response_url=refer_url))
+            # A modal subcommand is acknowledged empty: the modal is its answer.
             assert acknowledgement(socket_mode, "env-refer") == {"envelope_id": "env-refer"}
             modal = slack_api.last("views.open")
             assert modal.args["trigger_id"] == "env-refer.trigger"

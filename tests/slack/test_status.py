@@ -6,17 +6,23 @@ import json
 from datetime import timedelta
 
 from messages.ids import ActionId, BlockId
-from tests.fakes.signing import bolt_request, slash_command_body
-from tests.slack.interactions import ANA, GRACE, PRIYA, TOM, click, opened_view, submit
+from tests.slack.interactions import (
+    ANA,
+    GRACE,
+    PRIYA,
+    TOM,
+    click,
+    command_answer,
+    opened_view,
+    slash,
+    submit,
+)
 
 
 def ask(app, slack_api, text: str, user: str = TOM) -> dict:
-    body = slash_command_body(
-        text=text, response_url=slack_api.response_url("review"), user_id=user
-    )
-    app.dispatch(bolt_request(body))
-    reply = slack_api.last("response_url").args
+    reply = command_answer(slash(app, slack_api, text, user))
     assert reply["response_type"] == "ephemeral"
+    assert slack_api.calls_to("response_url") == []  # answered in the acknowledgement only
     return reply
 
 

@@ -24,6 +24,7 @@ from tests.slack.interactions import (
     TOM,
     body_of,
     click,
+    command_answer,
     opened_view,
     submit,
 )
@@ -421,14 +422,15 @@ def _command(app, slack_api, text: str, user: str):
 def test_review_open_lets_the_chair_open_voting_and_confirms_privately(
     app, slack_api, ref, uow_factory
 ):
-    _command(app, slack_api, f"open {ref}", PRIYA)
+    response = _command(app, slack_api, f"open {ref}", PRIYA)
     with uow_factory() as uow:
         assert uow.session.exec(select(CaseRow)).one().state is CaseState.VOTING
         [row] = uow.session.exec(
             select(AuditEventRow).where(AuditEventRow.action == "voting_opened")
         ).all()
     assert row.actor == PRIYA
-    reply = slack_api.last("response_url").args
+    reply = command_answer(response)
+    assert slack_api.calls_to("response_url") == []
     assert reply["response_type"] == "ephemeral"
     assert reply["text"] == f"Voting is open on {ref} (Child A): 4 members may vote."
     assert SUBJECT not in json.dumps(reply)
@@ -437,15 +439,15 @@ def test_review_open_lets_the_chair_open_voting_and_confirms_privately(
 def test_review_open_by_a_member_who_is_not_chair_is_refused_and_changes_nothing(
     app, slack_api, ref, uow_factory
 ):
-    _command(app, slack_api, f"open {ref}", TOM)
+    response = _command(app, slack_api, f"open {ref}", TOM)
     with uow_factory() as uow:
         assert uow.session.exec(select(CaseRow)).one().state is not CaseState.VOTING
-    assert "chair" in slack_api.last("response_url").args["text"]
+    assert "chair" in command_answer(response)["text"]
 
 
 def test_review_close_without_a_reference_asks_which_case(app, slack_api):
-    _command(app, slack_api, "close", PRIYA)
-    assert slack_api.last("response_url").args["text"] == (
+    response = _command(app, slack_api, "close", PRIYA)
+    assert command_answer(response)["text"] == (
         "Which case? For example `/review close SCR-2026-003`."
     )
 
@@ -454,8 +456,7 @@ def test_review_close_sends_the_recommendation_and_offers_close_anyway_without_q
     app, slack_api, voting, uow_factory
 ):
     vote(app, slack_api, voting, BEN)
-    _command(app, slack_api, f"close {voting}", PRIYA)
-    offer = slack_api.last("response_url").args
+    offer = command_answer(_command(app, slack_api, f"close {voting}", PRIYA))
     assert offer["text"].startswith("The quorum (majority) is not met: 1 of 4")
     assert offer["blocks"][1]["elements"][0]["action_id"] == ActionId.CLOSE_VOTING_WITHOUT_QUORUM
     for user in (TOM, ANA):
