@@ -191,8 +191,7 @@ def test_a_member_without_the_owner_role_is_refused_before_the_modal_and_on_subm
     app, slack_api, ref, uow_factory
 ):
     first, _ = deadline_rows(uow_factory)
-    slash(app, slack_api, f"extend {ref}", user=TOM)
-    refusal = json.dumps(slack_api.last("response_url").args)
+    refusal = json.dumps(command_answer(slash(app, slack_api, f"extend {ref}", user=TOM)))
     opened_for_tom = slack_api.calls_to("views.open")
     slash(app, slack_api, f"extend {ref}", user=BEN)  # a modal opened for Ben, submitted by Tom
 
