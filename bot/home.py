@@ -32,7 +32,7 @@ def home_views(
         board_id: also every active member of this board, whose homes list its open cases:
             after a change of a case's state or deadlines.
     """
-    with uow_factory() as uow:
+    with uow_factory(read_only=True) as uow:
         members = board_member_ids(board_id, uow=uow) if board_id is not None else ()
         people = dict.fromkeys(u for u in (*users, *members) if u)
         return [

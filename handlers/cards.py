@@ -66,5 +66,5 @@ def refresh_card(
 
 
 def _deadlines(deps: Deps, case: CaseRef) -> tuple[DeadlineView, ...]:
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         return card_deadlines(uow, case, today=deps.clock.today())

@@ -64,7 +64,7 @@ def open_decision_modal(
         Conflict: the decision is already recorded.
     """
     today = deps.clock.today()
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         status = case_status(reference, user, uow=uow, today=today)
     if Role.DECISION_MAKER not in status.roles:
         raise NotAllowed("Only the board's decision-maker records a decision.")

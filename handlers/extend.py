@@ -80,7 +80,7 @@ def open_extend_modal(
         NotFound: the case is not on the person's boards, or has no such running deadline.
         NotAllowed: none of the case's running deadlines (or not the one asked for) is theirs.
     """
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         status = case_status(reference, user, uow=uow, today=deps.clock.today())
     running = tuple(d for d in status.deadlines if d.status.is_running)
     yours = tuple(d for d in running if status.roles & deadline_keepers(d.owner_role))[:100]

@@ -64,7 +64,7 @@ def referral_modal(deps: Deps, user: str) -> dict[str, Any]:
     Raises:
         NotAllowed: the person belongs to no board.
     """
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         boards = member_boards(user, uow=uow)
     if not boards:
         raise NotAllowed("Only members of a safeguarding board can refer a case.")

@@ -38,7 +38,7 @@ def handle_status_command(
     """
     if not cmd.args:
         raise InvalidInput("Which case? For example `/review status SCR-2026-003`.")
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         status = case_status(cmd.args[0], cmd.user_id, uow=uow, today=deps.clock.today())
     # Private to the asker: the chair and the decision-maker see the counts before close.
     votes = (
@@ -57,6 +57,6 @@ def handle_list_command(cmd: ReviewCommand, *, reply: Reply, client: WebClient, 
     word = cmd.args[0].lower() if cmd.args else CaseFilter.OPEN.value
     if word not in LIST_FILTERS:
         raise InvalidInput("I can list `open`, `overdue` or `mine`, e.g. `/review list overdue`.")
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         lines = list_cases(cmd.user_id, uow=uow, today=deps.clock.today(), which=CaseFilter(word))
     reply(**render_message("list", lines=lines, which=word), response_type="ephemeral")

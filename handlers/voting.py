@@ -69,7 +69,7 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
     """Open the rationale modal, after checking the person may vote on the case now."""
     ack()
     deps = deps_of(context)
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         status = case_access(action["value"].strip(), body["user"]["id"], uow=uow)
     can_vote(
         status.roles,
@@ -131,7 +131,7 @@ def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], cl
     """Open the conflict modal for the case (a member of its board only: else "not found")."""
     ack()
     deps = deps_of(context)
-    with deps.uow_factory() as uow:  # only the case: the modal shows nothing more
+    with deps.uow_factory(read_only=True) as uow:  # only the case: the modal shows nothing more
         case = case_by_ref(action["value"].strip(), body["user"]["id"], uow=uow)
     view = render_view("conflict_modal", case=case, metadata=_metadata(case))
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -265,7 +265,7 @@ def refresh_card(client: WebClient, deps: Deps, case: CaseRef, counts: VoteCount
 
 
 def _status(deps: Deps, reference: str, user: str) -> CaseStatus:
-    with deps.uow_factory() as uow:
+    with deps.uow_factory(read_only=True) as uow:
         return case_status(reference.strip(), user, uow=uow, today=deps.clock.today())
 
 

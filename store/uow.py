@@ -37,7 +37,13 @@ from store.repositories import (
     MemberRepository,
 )
 
-UowFactory = Callable[[], "UnitOfWork"]
+UowFactory = Callable[..., "UnitOfWork"]
+"""Makes a unit of work: ``uow_factory()`` for a use case, ``uow_factory(read_only=True)`` for a
+query that never writes (on SQLite it begins a plain, deferred transaction, so it takes no write
+lock and never waits for a writer)."""
+
+READ_ONLY = "casedesk_read_only"
+"""The connection execution option :mod:`store.db` reads to begin a read-only transaction."""
 
 
 class UnitOfWork:
@@ -45,15 +51,19 @@ class UnitOfWork:
 
     Args:
         session_factory: makes the session this unit of work owns.
+        read_only: a query that never writes; :meth:`commit` refuses.
     """
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self.read_only = read_only
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
         session = self._session_factory()
         self.session = session
+        if self.read_only:  # procure the connection now, marked, before its transaction begins
+            session.connection(execution_options={READ_ONLY: True})
         self.dialect = session.get_bind().dialect.name
         self.boards = BoardRepository(session)
         self.members = MemberRepository(session)
@@ -82,6 +92,8 @@ class UnitOfWork:
     def commit(self) -> None:
         """Commit everything done in this unit of work."""
         assert self.session is not None, "use the unit of work in a with block"
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def rollback(self) -> None:
@@ -111,7 +123,7 @@ def make_uow_factory(engine: Engine) -> UowFactory:
     """Return a callable that makes a fresh :class:`UnitOfWork` on ``engine`` each call."""
     sessions = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
 
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(sessions)
+    def uow_factory(*, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(sessions, read_only=read_only)
 
     return uow_factory

@@ -264,3 +264,50 @@ def test_audit_events_chain_by_board_and_verify_clean(uow_factory):
         stored = list(uow.audit.events(chain="a"))
     assert report.ok and report.events == 3 and report.chains == 2
     assert stored[0].at == NOW.astimezone(UTC)
+
+
+def test_a_read_only_unit_of_work_reads_and_refuses_to_commit(uow_factory):
+    with uow_factory() as uow:
+        add_board(uow)
+        uow.commit()
+
+    with uow_factory(read_only=True) as uow:
+        found = uow.boards.get("test-board")
+        with pytest.raises(RuntimeError, match="read-only"):
+            uow.commit()
+
+    assert found is not None and found.name == "Test board"
+
+
+def test_on_sqlite_a_read_only_unit_of_work_reads_while_a_writer_holds_the_write_lock(tmp_path):
+    """A query takes no write lock (plain BEGIN), so it neither waits for nor blocks a writer."""
+    from sqlalchemy import event
+
+    from store.db import make_engine
+    from store.migrate import upgrade
+    from store.uow import make_uow_factory
+
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    upgrade(url)
+    engine = make_engine(url, connect_args={"timeout": 0.1})
+    begins: list[str] = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _cur, stmt, *_: begins.append(stmt) if stmt.startswith("BEGIN") else None,
+    )
+    factory = make_uow_factory(engine)
+    try:
+        with factory() as setup:
+            add_board(setup)
+            setup.commit()
+        with factory() as writer:  # holds BEGIN IMMEDIATE's write lock until the block ends
+            writer.boards.get("test-board").name = "Renamed, not yet committed"
+            writer.flush()
+            with factory(read_only=True) as reader:
+                seen = reader.boards.get("test-board").name
+    finally:
+        engine.dispose()
+
+    assert seen == "Test board"  # the committed state, read at once
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE", "BEGIN"]
