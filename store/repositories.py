@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -69,6 +69,27 @@ def chunked(ids: Iterable[int], size: int | None = None) -> Iterator[list[int]]:
 def locked(query: Any) -> Any:
     """Lock the selected rows (PostgreSQL) and reload them, so a waited-for lock sees fresh data."""
     return query.with_for_update().execution_options(populate_existing=True)
+
+
+class CaseReach(NamedTuple):
+    """A case as a person reaches it: the case, its board, their membership and their roles."""
+
+    case: CaseRow
+    member: MemberRow | None  # None only when the bot acts (SYSTEM)
+    board: BoardRow
+    roles: frozenset[Role]
+
+
+CASE_ACCESS = (
+    select(CaseRow, MemberRow, BoardRow, MemberRoleRow.role)
+    .join(MemberRow, col(MemberRow.board_id) == col(CaseRow.board_id))
+    .join(BoardRow, col(BoardRow.id) == col(CaseRow.board_id))
+    .outerjoin(MemberRoleRow, col(MemberRoleRow.member_id) == col(MemberRow.id))
+    .where(CaseRow.reference == bindparam("reference"))
+    .where(MemberRow.slack_id == bindparam("slack_id"), col(MemberRow.active))
+    .order_by(CaseRow.board_id)
+)
+"""The cases with a reference on a person's boards (``with_reference_for``), built once."""
 
 
 class Repository:
@@ -208,21 +229,21 @@ class CaseRepository(Repository):
         )
         return list(self.session.exec(query.order_by(CaseRow.board_id)))
 
-    def with_reference_for(self, reference: str, slack_id: str) -> list[tuple[CaseRow, MemberRow]]:
-        """Return the cases called ``reference`` on the person's boards, with their membership.
+    def with_reference_for(self, reference: str, slack_id: str) -> list[CaseReach]:
+        """Return the cases called ``reference`` on the person's boards, with what acting needs.
 
-        One query (cases joined to the person's active member rows) for what every use case
-        looks up first.
+        One query for what every use case looks up first: each case joined to its board, the
+        person's active member row on that board and (outer-joined) that member's roles, one row
+        per role, folded here into one :class:`CaseReach` per case. The statement is built once
+        (:data:`CASE_ACCESS`), as every button and command runs it.
         """
-        query = (
-            select(CaseRow, MemberRow)
-            .join(MemberRow, col(MemberRow.board_id) == col(CaseRow.board_id))
-            .where(CaseRow.reference == reference, MemberRow.slack_id == slack_id)
-            .where(col(MemberRow.active))
-        )
-        return [
-            (case, member) for case, member in self.session.exec(query.order_by(CaseRow.board_id))
-        ]
+        found: dict[int, tuple[CaseRow, MemberRow, BoardRow, set[Role]]] = {}
+        params = {"reference": reference, "slack_id": slack_id}
+        for case, member, board, role in self.session.exec(CASE_ACCESS, params=params):
+            entry = found.setdefault(case.id, (case, member, board, set()))  # type: ignore[arg-type]
+            if role is not None:
+                entry[3].add(role)
+        return [CaseReach(c, m, b, frozenset(r)) for c, m, b, r in found.values()]
 
     def by_idempotency_key(self, key: str) -> CaseRow | None:
         """Return the case a redelivered referral already created."""

@@ -25,6 +25,7 @@ from bot.domain.protocols import Event
 from bot.domain.votes import Quorum
 from bot.services.views import CaseRef, DeadlineView, InformationRequestView
 from store.models import BoardRow, CaseRow, DeadlineRow, InformationRequestRow, MemberRow
+from store.repositories import CaseReach
 from store.uow import UnitOfWork
 
 SYSTEM = "casedesk"
@@ -138,12 +139,14 @@ def case_context(
     if actor == SYSTEM:
         if board_id is None:
             raise InvalidInput("The bot must name the board of the case it acts on.")
-        found = [(c, None) for c in uow.cases.with_reference(reference, [board_id])]
+        cases = uow.cases.with_reference(reference, [board_id])
+        board = uow.boards.get(board_id) if cases else None
+        found = [CaseReach(c, None, board, frozenset()) for c in cases if board is not None]
     else:
         found = [
-            (c, m)
-            for c, m in uow.cases.with_reference_for(reference, actor)
-            if board_id is None or c.board_id == board_id
+            access
+            for access in uow.cases.with_reference_for(reference, actor)
+            if board_id is None or access.case.board_id == board_id
         ]
     if not found:
         raise NotFound(f"I can't find case {reference} on any board you belong to.")
@@ -151,14 +154,10 @@ def case_context(
         raise InvalidInput(
             f"{reference} is a case on more than one of your boards; open it from its card."
         )
-    case, member = found[0]
+    case, member, board_row, roles = found[0]
     if for_update:
         case = uow.cases.get(case.id, for_update=True) or case
-    row = uow.boards.get(case.board_id)
-    assert row is not None
-    if member is None:
-        return CaseContext(case, board_config(row), actor, None, frozenset())
-    return CaseContext(case, board_config(row), actor, member, uow.members.roles(member.id))
+    return CaseContext(case, board_config(board_row), actor, member, roles)
 
 
 def deadline_context(

@@ -7,33 +7,17 @@ SQLAlchemy's ``before_cursor_execute`` event on the test's engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, event
 
 from bot.domain.cases import CaseState
 from store.models import BoardRow
 from tests.jobs.conftest import SURREY
+from tests.statements import statements
 
 DUE = date(2026, 3, 9)  # lead 5 falls on Mon 2 Mar; the vote reminders (2, 1, 0) from Thu 5 Mar
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Collect the SQL of every statement ``engine`` runs inside the block."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
