@@ -22,8 +22,8 @@ The slash command, ``/review help``:
 
 The button click, "Declare a conflict" on a case referred in the bench's database:
 
-- casedesk: reads the case for the person (their boards, the case, their membership and roles)
-  and opens the conflict modal through the fake's ``views.open``.
+- casedesk: reads the case for the person (the case, its board, their membership and roles, in
+  one statement) and opens the conflict modal through the fake's ``views.open``.
 - bare Bolt, no-op: an action listener that only acks. The raw baseline.
 - bare Bolt, same call: the listener acks and calls ``views.open`` with the same modal, rendered
   once before the run. The fair baseline: the ratio against it is casedesk's database read,
