@@ -22,7 +22,7 @@ from bot.services.cases import ReferCase, refer_case
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from store.models import BallotRow, BoardRow, DeadlineRow, MemberRow, ReminderDispatchRow
-from store.uow import UowFactory
+from store.uow import UnitOfWork, UowFactory
 from tests.fakes.slack_api import FakeSlackApi
 
 BEN = "U0BEN00001"  # business manager and member of surrey-children
@@ -124,6 +124,12 @@ def make_case(uow_factory, clock, board) -> Callable[..., tuple[str, int]]:
     return _make
 
 
+def surrey_member(uow: UnitOfWork, slack_id: str) -> MemberRow:
+    """Return the Surrey board's member row for ``slack_id``."""
+    query = select(MemberRow).where(MemberRow.board_id == SURREY, MemberRow.slack_id == slack_id)
+    return uow.session.exec(query).one()
+
+
 @pytest.fixture
 def voting_case(make_case, uow_factory, clock) -> Callable[..., str]:
     """A Surrey case in voting whose vote deadline (the close_voting step rule) is Wed 4 Mar.
@@ -143,11 +149,7 @@ def voting_case(make_case, uow_factory, clock) -> Callable[..., str]:
             case.state = CaseState.VOTING
             case.voting_round = 1
             for slack_id in voted:
-                member = uow.session.exec(
-                    select(MemberRow).where(
-                        MemberRow.board_id == SURREY, MemberRow.slack_id == slack_id
-                    )
-                ).one()
+                member = surrey_member(uow, slack_id)
                 uow.ballots.add(
                     BallotRow(
                         case_id=case.id,

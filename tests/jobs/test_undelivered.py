@@ -16,9 +16,9 @@ from sqlmodel import select
 
 from bot.jobs import run_once
 from bot.outbox import DM, deliver, owe
-from store.models import MemberRoleRow, MemberRow, OutboxRow
+from store.models import MemberRoleRow, OutboxRow
 from tests.fakes.slack_api import dm_channel
-from tests.jobs.conftest import BEN, PRIYA, SUBJECT, SURREY, posted
+from tests.jobs.conftest import BEN, PRIYA, SUBJECT, SURREY, posted, surrey_member
 
 GRACE = "U0GRA00005"  # decision-maker
 TOM = "U0TOM00003"  # member; made a second business manager where a test needs one
@@ -53,9 +53,7 @@ def outbox(uow_factory) -> list[OutboxRow]:
 
 def make_business_manager(uow_factory, slack_id: str) -> None:
     with uow_factory() as uow:
-        member = uow.session.exec(
-            select(MemberRow).where(MemberRow.board_id == SURREY, MemberRow.slack_id == slack_id)
-        ).one()
+        member = surrey_member(uow, slack_id)
         uow.session.add(MemberRoleRow(member_id=member.id, role="business_manager"))
         uow.commit()
 
