@@ -176,7 +176,7 @@ def record(
             uow.dispatches.mark_failed(row, error=gone, retry_at=None)
             result.failed += 1
             logger.warning("reminder %s failed for good: %s", job.dispatch_id, gone)
-        deadline = uow.deadlines.get(row.deadline_id)
+        deadline = uow.deadlines.get(row.deadline_id) if delivery.gone else None
         case_id = deadline.case_id if deadline is not None else None
         for user, error in delivery.gone.items():
             tell_business_managers(uow, _given_up(job, case_id, user, error), now=now)
