@@ -1,9 +1,10 @@
 """Telling a board's business managers about a message Slack refused for good.
 
-A Slack failure never loses a message (:mod:`bot.outbox`: PRODUCT.md §Deadlines and reminders, a
-reminder is "not lost if Slack is down or rate-limits"; §Voting, the recommendation "goes to the
-decision-maker"). A message Slack will never take (the account deactivated, ``user_not_found``, a
-channel archived) is not lost either: it is handed to a person who can pass it on another way.
+"A failure in Slack's API never loses a vote, decision or reminder" (:mod:`bot.outbox`, from
+PRODUCT.md §Deadlines and reminders, a reminder is "not lost if Slack is down or rate-limits", and
+§Voting, the recommendation "goes to the decision-maker"). A message Slack will never take (the
+account deactivated, ``user_not_found``, a channel archived) is not lost either: it is handed to
+a person who can pass it on another way.
 That person is the board's business manager, who "sends letters and notifications" (SPEC.md §Who
 does what, citing 000 §9, 002 §1.1 and 002 §3.2) and "manages members and roles" (PRODUCT.md
 §Users and what each does), so can also fix the board file.
