@@ -12,8 +12,10 @@ transaction (:func:`owe`), and they are sent after the commit (:func:`deliver`):
 2. it is sent through :class:`~bot.slack_gateway.SlackGateway`, outside any transaction;
 3. the outcome is recorded: sent (the payload cleared); or a retry time (the gateway's backoff,
    which honours a 429's ``Retry-After``); or failed for good, logged by row id, kind and Slack's
-   error code only. An installation failure (token, scopes) leaves the row owed and stops the
-   pass: every other call would fail too.
+   error code only, and, in the same transaction, a notice owed to each of the board's other
+   business managers so they can pass it on another way (:func:`tell_business_managers`,
+   :mod:`bot.undelivered`). An installation failure (token, scopes) leaves the row owed and
+   stops the pass: every other call would fail too.
 
 The scheduler's tick (:func:`bot.jobs.scheduler.run_once`) delivers whatever is due, so a message
 Slack refused at the moment of the step goes out on a later tick.
@@ -44,6 +46,7 @@ from bot.slack_gateway import (
     SlackGateway,
     backoff,
 )
+from bot.undelivered import Undelivered, notices, of_outbox_row
 from store.models import OutboxRow
 from store.uow import UnitOfWork
 
@@ -105,6 +108,42 @@ def owe(
         payload=payload,
         now=now,
     )
+
+
+def tell_business_managers(uow: UnitOfWork, failure: Undelivered | None, *, now: datetime) -> int:
+    """Owe each of the board's other business managers a DM saying what Slack refused for good.
+
+    Owed in the caller's transaction, the one that records the failure, so the notice is never
+    lost, and sent by :func:`deliver` like any other row; keyed by the failure and the manager,
+    so a retry or re-run owes it once. Nothing is owed for a notice (``failure`` None): no loop.
+    With nobody to tell, a warning names the failure and Slack's error code. Owing happens inside
+    a savepoint and never raises: a notice that cannot be owed must not undo the failure's
+    record. Source: :mod:`bot.undelivered`.
+
+    Returns:
+        How many notices were owed (0: none to owe, or owed already).
+    """
+    if failure is None:
+        return 0
+    where = {"board_id": failure.board_id, "case_id": failure.case_id, "now": now}
+    try:
+        with uow.savepoint():
+            owed = notices(uow, failure)
+            ids = [
+                owe(uow, key=key, kind=DM, recipient=user, message=message, **where)
+                for user, key, message in owed
+            ]
+    except Exception as exc:  # noqa: BLE001 - the failure's own record must still commit
+        logger.error("%s (%s): notice not owed: %s", failure.key, failure.what, type(exc).__name__)
+        return 0
+    if not owed:
+        logger.warning(
+            "%s (%s) failed for good: %s; no other business manager to tell",
+            failure.key,
+            failure.what,
+            failure.error,
+        )
+    return sum(row_id is not None for row_id in ids)
 
 
 @dataclass(frozen=True)
@@ -238,3 +277,4 @@ def _mark(
         uow.outbox.mark_failed(row, error=outcome.error, retry_at=None)
         result.failed += 1
         logger.warning("outbox %s (%s) failed for good: %s", row.id, row.kind, outcome.error)
+        tell_business_managers(uow, of_outbox_row(row, outcome.error), now=now)

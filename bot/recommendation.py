@@ -22,6 +22,7 @@ from bot.outbox import CARD, CHANNEL, DM, deliver, owe
 from bot.services.views import RecommendationView
 from bot.services.voting import CloseVoting, VotingClosed, close_voting
 from bot.slack_gateway import SlackGateway
+from bot.undelivered import CLOSING_PREFIX
 from messages.render import render_message
 from store.uow import UnitOfWork
 
@@ -52,7 +53,7 @@ def closing_messages(
 
 def closing_key(closed: VotingClosed) -> str:
     """Return the dedupe-key prefix of a close's messages: the case and its voting round."""
-    return f"voting_closed:{closed.case_id}:{closed.recommendation.round}"
+    return f"{CLOSING_PREFIX}{closed.case_id}:{closed.recommendation.round}"
 
 
 def owe_closing_messages(uow: UnitOfWork, closed: VotingClosed, now: datetime) -> list[int]:

@@ -20,7 +20,7 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import SessionTransaction, sessionmaker
 from sqlmodel import Session
 
 from bot.domain.errors import Conflict
@@ -100,6 +100,15 @@ class UnitOfWork:
         """Undo everything done since the unit of work began (or last committed)."""
         assert self.session is not None, "use the unit of work in a with block"
         self.session.rollback()
+
+    def savepoint(self) -> SessionTransaction:
+        """Begin a savepoint: ``with uow.savepoint():`` undoes only its own work if it raises.
+
+        For an optional write that must never undo the rest of the transaction (a notice owed
+        with the failure it tells of).
+        """
+        assert self.session is not None, "use the unit of work in a with block"
+        return self.session.begin_nested()
 
     def flush(self, conflict_message: str | None = None) -> None:
         """Send pending changes to the database now, inside the transaction.

@@ -107,10 +107,14 @@ def test_a_permanent_failure_is_not_retried_and_its_log_names_no_details(
     clock.advance(timedelta(days=1))
     later = deliver(uow_factory, gateway, now=clock.now())
 
-    assert (result.failed, later.sent, later.failed) == (1, 0, 0)
-    assert len(slack_api.calls_to("chat.postMessage")) == 1
-    [row] = rows(uow_factory)
+    assert (result.failed, later.sent, later.failed) == (1, 1, 0)  # later: the manager's notice
+    refused, notice = slack_api.calls_to("chat.postMessage")
+    assert refused.args["channel"] == dm_channel("U0GONE0001")
+    assert notice.args["channel"] == dm_channel("U0BEN00001")
+    assert "Zebedee" not in notice.args["text"] and "Recommendation" not in notice.args["text"]
+    row, told = rows(uow_factory)
     assert (row.sent_at, row.next_attempt_at, row.last_error) == (None, None, "user_disabled")
+    assert told.dedupe_key == f"undelivered:outbox:{row.id}:U0BEN00001"
     assert f"outbox {row.id} (dm) failed for good: user_disabled" in caplog.text
     assert "Zebedee" not in caplog.text and "Recommendation" not in caplog.text
 

@@ -15,7 +15,10 @@ What one recipient's failure means for the slot:
   was given up and why (``U0PRI00002: user_not_found``); if nobody at all was reached it has
   failed for good. A given-up recipient is not remembered apart from ``last_error``: when the
   slot is retried for someone else they are tried again (they never had the DM, so no
-  duplicate can come of it; a reactivated account then gets it).
+  duplicate can come of it; a reactivated account then gets it). Each recipient given up is
+  told to the board's other business managers, in the transaction that records it, once per
+  (dispatch, recipient) however often the slot is retried
+  (:func:`bot.outbox.tell_business_managers`).
 - The installation is refused (token revoked, scope missing): every call would fail, so the
   slot stops there, but stays owed: it is retried with backoff (at most hourly) until an admin
   fixes the app, because a Slack failure must never lose a reminder (PRODUCT.md §Deadlines and
@@ -36,6 +39,7 @@ from bot.jobs.views import (
     UowFactory,
     VoteReminderView,
 )
+from bot.outbox import tell_business_managers
 from bot.slack_gateway import (
     FailureScope,
     PermanentFailure,
@@ -44,6 +48,7 @@ from bot.slack_gateway import (
     SlackGateway,
     backoff,
 )
+from bot.undelivered import Undelivered, What
 from messages.render import render_message
 
 logger = logging.getLogger(__name__)
@@ -171,7 +176,22 @@ def record(
             uow.dispatches.mark_failed(row, error=gone, retry_at=None)
             result.failed += 1
             logger.warning("reminder %s failed for good: %s", job.dispatch_id, gone)
+        deadline = uow.deadlines.get(row.deadline_id) if delivery.gone else None
+        case_id = deadline.case_id if deadline is not None else None
+        for user, error in delivery.gone.items():
+            tell_business_managers(uow, _given_up(job, case_id, user, error), now=now)
         uow.commit()
+
+
+def _given_up(job: Job, case_id: int | None, user: str, error: str) -> Undelivered:
+    """Describe a recipient Slack refused for good: the reminder's label and due date, no text."""
+    key = f"reminder:{job.dispatch_id}:{user}"
+    view = job.view
+    if isinstance(view, ReminderView):
+        what, label = What.REMINDER, view.label
+    else:
+        what, label = What.VOTE_REMINDER, ""
+    return Undelivered(key, job.board.id, case_id, what, user, error, label, view.due)
 
 
 def _listed(errors: dict[str, str]) -> str:

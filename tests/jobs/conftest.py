@@ -12,15 +12,17 @@ from sqlmodel import select
 
 from bot.clock import LONDON, FixedClock
 from bot.domain.boards import ReviewType, Role
+from bot.domain.cases import CaseState
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.protocols import Event
 from bot.domain.reminders import local_time
+from bot.domain.votes import Recommendation
 from bot.jobs import SweepResult, run_digests, sweep
 from bot.services.cases import ReferCase, refer_case
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from store.models import DeadlineRow, ReminderDispatchRow
-from store.uow import UowFactory
+from store.models import BallotRow, BoardRow, DeadlineRow, MemberRow, ReminderDispatchRow
+from store.uow import UnitOfWork, UowFactory
 from tests.fakes.slack_api import FakeSlackApi
 
 BEN = "U0BEN00001"  # business manager and member of surrey-children
@@ -118,6 +120,49 @@ def make_case(uow_factory, clock, board) -> Callable[..., tuple[str, int]]:
 
     def _make(due: date, *, pseudonym: str = "Child A", label: str = "Rapid review sent") -> Any:
         return refer_with_deadline(uow_factory, clock.now(), due, pseudonym=pseudonym, label=label)
+
+    return _make
+
+
+def surrey_member(uow: UnitOfWork, slack_id: str) -> MemberRow:
+    """Return the Surrey board's member row for ``slack_id``."""
+    query = select(MemberRow).where(MemberRow.board_id == SURREY, MemberRow.slack_id == slack_id)
+    return uow.session.exec(query).one()
+
+
+@pytest.fixture
+def voting_case(make_case, uow_factory, clock) -> Callable[..., str]:
+    """A Surrey case in voting whose vote deadline (the close_voting step rule) is Wed 4 Mar.
+
+    Call it with the members who already voted and whether the board closes at the deadline.
+    """
+
+    def _make(*, voted: tuple[str, ...] = (), auto_close: bool = False) -> str:
+        reference, deadline_id = make_case(date(2026, 3, 4), label="Sub-group vote")
+        with uow_factory() as uow:
+            board = uow.session.get(BoardRow, SURREY)
+            board.step_rules = {**board.step_rules, "close_voting": ["test-rule"]}
+            board.open_voting_on_referral = auto_close
+            deadline = uow.session.get(DeadlineRow, deadline_id)
+            deadline.reminders = []  # only the vote reminders are under test
+            case = uow.cases.by_reference(SURREY, reference)
+            case.state = CaseState.VOTING
+            case.voting_round = 1
+            for slack_id in voted:
+                member = surrey_member(uow, slack_id)
+                uow.ballots.add(
+                    BallotRow(
+                        case_id=case.id,
+                        member_id=member.id,
+                        round=1,
+                        version=1,
+                        recommendation=Recommendation.NO_FURTHER_ACTION,
+                        rationale="Single-agency learning is enough.",
+                        cast_at=clock.now(),
+                    )
+                )
+            uow.commit()
+        return reference
 
     return _make
 

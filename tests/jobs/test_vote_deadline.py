@@ -3,60 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.domain.cases import CaseState
-from bot.domain.votes import Recommendation
 from bot.jobs import run_once
 from bot.services.cases import SetCaseCard, set_case_card
 from bot.services.common import SYSTEM
-from store.models import AuditEventRow, BallotRow, BoardRow, DeadlineRow, MemberRow, OutboxRow
+from store.models import AuditEventRow, BoardRow, OutboxRow
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import PRIYA, SUBJECT, SURREY, posted
 
 TOM = "U0TOM00003"
 GRACE = "U0GRA00005"  # decision-maker
-
-
-@pytest.fixture
-def voting_case(make_case, uow_factory, clock):
-    """A Surrey case in voting whose vote deadline (the close_voting step rule) is Wed 4 Mar."""
-
-    def _make(*, voted: tuple[str, ...] = (), auto_close: bool = False) -> str:
-        reference, deadline_id = make_case(date(2026, 3, 4), label="Sub-group vote")
-        with uow_factory() as uow:
-            board = uow.session.get(BoardRow, SURREY)
-            board.step_rules = {**board.step_rules, "close_voting": ["test-rule"]}
-            board.open_voting_on_referral = auto_close
-            deadline = uow.session.get(DeadlineRow, deadline_id)
-            deadline.reminders = []  # only the vote reminders are under test
-            case = uow.cases.by_reference(SURREY, reference)
-            case.state = CaseState.VOTING
-            case.voting_round = 1
-            for slack_id in voted:
-                member = uow.session.exec(
-                    select(MemberRow).where(
-                        MemberRow.board_id == SURREY, MemberRow.slack_id == slack_id
-                    )
-                ).one()
-                uow.ballots.add(
-                    BallotRow(
-                        case_id=case.id,
-                        member_id=member.id,
-                        round=1,
-                        version=1,
-                        recommendation=Recommendation.NO_FURTHER_ACTION,
-                        rationale="Single-agency learning is enough.",
-                        cast_at=clock.now(),
-                    )
-                )
-            uow.commit()
-        return reference
-
-    return _make
 
 
 def test_members_yet_to_vote_are_reminded_once_and_voters_are_not(

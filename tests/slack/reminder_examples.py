@@ -10,6 +10,8 @@ from bot.domain.deadlines import DeadlineStatus
 from bot.domain.protocols import Event
 from bot.jobs import DigestLine, ReminderView, VoteReminderView
 from bot.services.views import DeadlineView
+from bot.undelivered import UndeliveredView
+from messages.render import channel_link, mention
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
 
@@ -41,6 +43,18 @@ _SECOND = replace(
     _DEADLINE, id=8, rule_id="chair-decision", label=NASTY * 20, due_on=date(2026, 12, 31)
 )
 
+_NOTICE = UndeliveredView(
+    "recommendation",
+    mention("U0GRA00005"),
+    "decision-maker",
+    False,
+    "SCR-2026-001",
+    "Child A",
+    "user_not_found",
+    "",
+    None,
+)
+
 REMINDER_EXAMPLES = {
     "extend_modal": [
         {"deadlines": (_DEADLINE,), "chosen": _DEADLINE, "metadata": '{"deadline": 7}'},
@@ -66,5 +80,23 @@ REMINDER_EXAMPLES = {
     "digest": [
         {"board_name": "Surrey", "day": date(2026, 3, 2), "overdue": [], "due_soon": []},
         {"board_name": NASTY, "day": date(2026, 3, 2), "overdue": _LINES[1:], "due_soon": _LINES},
+    ],
+    "undelivered_notice": [
+        {"n": _NOTICE},
+        {"n": replace(_NOTICE, to_role="", reference=None, pseudonym=None, what="message")},
+        {
+            "n": replace(
+                _NOTICE,
+                what="reminder",
+                to_role="",
+                pseudonym=NASTY,
+                error=NASTY,
+                label=NASTY * 20,
+                due=date(2026, 3, 9),
+            )
+        },
+        {"n": replace(_NOTICE, what="vote_reminder", to_role="", due=date(2026, 3, 4))},
+        {"n": replace(_NOTICE, what="card", to=channel_link("C0CASEREV01"), in_channel=True)},
+        {"n": replace(_NOTICE, what="channel_notice", to=channel_link("C0X"), in_channel=True)},
     ],
 }
