@@ -34,8 +34,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     Args:
         url: a SQLAlchemy URL (``sqlite:///casedesk.db``, ``postgresql+psycopg://...``).
         **kwargs: passed to :func:`sqlalchemy.create_engine`.
+
+    ``hide_parameters``: a database error's message never quotes the statement's parameters,
+    which can be a subject's name, date of birth or address (PRODUCT.md §Confidentiality), so
+    whatever logs or reports the error cannot leak them. casedesk's own log formatter withholds
+    exception messages too (:mod:`bot.logs`); this holds for any other handler or error tracker.
     """
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(parsed, **kwargs)

@@ -147,6 +147,28 @@ def test_a_reference_is_unique_within_its_board(uow_factory):
             add_case(uow)
 
 
+def test_a_database_error_never_quotes_the_statement_s_values(uow_factory):
+    secret = "Zebedee Quartermain-Okonkwo"  # as a subject's name would be bound
+    with uow_factory() as uow:
+        add_board(uow)
+        add_case(uow)
+        row = CaseRow(
+            board_id="test-board",
+            reference="SCR-2026-001",
+            review_type=ReviewType.SCR,
+            state=CaseState.REFERRED,
+            pseudonym=secret,
+            referred_by="U0BEN00001",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        with pytest.raises(IntegrityError) as raised:
+            uow.cases.add(row)
+    message = str(raised.value)
+    assert secret not in message
+    assert "SQL parameters hidden" in message
+
+
 def test_a_reminder_dispatch_is_claimed_once_per_deadline_and_slot_key(uow_factory):
     with uow_factory() as uow:
         add_board(uow)
