@@ -17,6 +17,11 @@ manager of the board except the person it failed for.
 Each notice is keyed by what failed and whom it tells (``undelivered:outbox:<row>:<manager>``,
 ``undelivered:reminder:<dispatch>:<recipient>:<manager>``), so a retry or a re-run owes it once.
 A notice that itself fails for good is recognised by that prefix and tells nobody: no loop.
+
+A reminder that nobody could be sent, because nobody on the board holds the deadline's owner role
+(``What.NO_OWNER``), is told the same way, once per deadline and role
+(``undelivered:reminder:no_owner:<deadline>:<role>:<manager>``): a deadline nobody is reminded of
+is a deadline missed without anyone knowing.
 """
 
 from __future__ import annotations
@@ -47,6 +52,21 @@ class What(StrEnum):
     REMINDER = "reminder"
     VOTE_REMINDER = "vote_reminder"
     MESSAGE = "message"
+    NO_OWNER = "no_owner"
+    """A reminder nobody could be sent: nobody on the board holds the deadline's owner role."""
+
+
+NO_OWNER_ERROR = "no_owner"
+"""The error a reminder slot fails with when nobody holds its owner role."""
+
+HOLDER = {
+    Role.BUSINESS_MANAGER: "a business manager",
+    Role.CHAIR: "the sub-group chair",
+    Role.MEMBER: "a sub-group member",
+    Role.DECISION_MAKER: "the decision-maker",
+    Role.ADMIN: "a board admin",
+}
+"""How a notice names the holder of a role nobody holds ("Nobody on the board is …")."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class Undelivered:
         error: Slack's error code.
         label: a reminder's deadline label.
         due: a reminder's due date (a vote reminder's: when voting closes).
+        role: for ``NO_OWNER``, the owner role nobody holds.
     """
 
     key: str
@@ -73,6 +94,7 @@ class Undelivered:
     error: str
     label: str = ""
     due: date | None = None
+    role: Role | None = None
 
     @property
     def in_channel(self) -> bool:
@@ -132,7 +154,13 @@ def _view(uow: UnitOfWork, failure: Undelivered) -> UndeliveredView:
     return UndeliveredView(
         what=failure.what.value,
         to=_address(failure),
-        to_role=_role_of(uow, failure) if failure.what is What.RECOMMENDATION else "",
+        to_role=(
+            HOLDER[failure.role]
+            if failure.role is not None
+            else _role_of(uow, failure)
+            if failure.what is What.RECOMMENDATION
+            else ""
+        ),
         in_channel=failure.in_channel,
         reference=case.reference if case is not None else None,
         pseudonym=case.pseudonym if case is not None else None,

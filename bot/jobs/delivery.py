@@ -19,6 +19,8 @@ What one recipient's failure means for the slot:
   told to the board's other business managers, in the transaction that records it, once per
   (dispatch, recipient) however often the slot is retried
   (:func:`bot.outbox.tell_business_managers`).
+- Nobody holds the deadline's owner role (``no_owner``): the slot fails for good, and the
+  business managers are told once per deadline, so they can name someone in the board file.
 - The installation is refused (token revoked, scope missing): every call would fail, so the
   slot stops there, but stays owed: it is retried with backoff (at most hourly) until an admin
   fixes the app, because a Slack failure must never lose a reminder (PRODUCT.md §Deadlines and
@@ -48,8 +50,9 @@ from bot.slack_gateway import (
     SlackGateway,
     backoff,
 )
-from bot.undelivered import Undelivered, What
+from bot.undelivered import NO_OWNER_ERROR, Undelivered, What
 from messages.render import render_message
+from store.models import DeadlineRow
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +112,7 @@ def deliver(job: Job, gateway: SlackGateway, attempt: int, uow_factory: UowFacto
     """
     out = Delivery()
     if not job.recipients and not job.delivered:
-        out.fatal = PermanentFailure("no_owner", FailureScope.RECIPIENT)
+        out.fatal = PermanentFailure(NO_OWNER_ERROR, FailureScope.RECIPIENT)
         return out
     message = render_message(job.template, r=job.view)
     todo = job.pending
@@ -176,10 +179,13 @@ def record(
             uow.dispatches.mark_failed(row, error=gone, retry_at=None)
             result.failed += 1
             logger.warning("reminder %s failed for good: %s", job.dispatch_id, gone)
-        deadline = uow.deadlines.get(row.deadline_id) if delivery.gone else None
+        unowned = delivery.fatal is not None and delivery.fatal.error == NO_OWNER_ERROR
+        deadline = uow.deadlines.get(row.deadline_id) if delivery.gone or unowned else None
         case_id = deadline.case_id if deadline is not None else None
         for user, error in delivery.gone.items():
             tell_business_managers(uow, _given_up(job, case_id, user, error), now=now)
+        if unowned and deadline is not None:
+            tell_business_managers(uow, _unowned(job, deadline), now=now)
         uow.commit()
 
 
@@ -192,6 +198,27 @@ def _given_up(job: Job, case_id: int | None, user: str, error: str) -> Undeliver
     else:
         what, label = What.VOTE_REMINDER, ""
     return Undelivered(key, job.board.id, case_id, what, user, error, label, view.due)
+
+
+def _unowned(job: Job, deadline: DeadlineRow) -> Undelivered:
+    """Describe a reminder nobody could be sent, as nobody holds the deadline's owner role.
+
+    Keyed by the deadline and its role, not the slot: the managers are told once, not again at
+    each of the deadline's later reminders while the role stays empty.
+    """
+    key = f"reminder:no_owner:{deadline.id}:{deadline.owner_role}"
+    label = job.view.label if isinstance(job.view, ReminderView) else ""
+    return Undelivered(
+        key,
+        job.board.id,
+        deadline.case_id,
+        What.NO_OWNER,
+        "",
+        NO_OWNER_ERROR,
+        label,
+        job.view.due,
+        role=deadline.owner_role,
+    )
 
 
 def _listed(errors: dict[str, str]) -> str:

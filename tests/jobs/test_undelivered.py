@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.domain.boards import Role
 from bot.jobs import run_once
 from bot.outbox import DM, deliver, owe
 from store.models import MemberRoleRow, OutboxRow
@@ -242,3 +243,44 @@ def test_no_notice_names_the_subject_in_slack_or_in_the_logs(
     assert SUBJECT not in calls and "Zebedee" not in calls
     assert "Zebedee" not in logged and "found injured" not in logged
     assert any(r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_a_reminder_nobody_holds_the_role_for_is_told_to_the_managers_once_per_deadline(
+    make_case, at, slack_api, uow_factory, dispatches, tick
+):
+    at(2026, 3, 2, 10)
+    reference, deadline_id = make_case(date(2026, 3, 9))  # lead 5 due now; lead 2 on Thu 5 Mar
+    with uow_factory() as uow:
+        uow.deadlines.get(deadline_id).owner_role = Role.DECISION_MAKER
+        uow.members.set_roles(surrey_member(uow, GRACE).id, [])  # nobody is decision-maker now
+        uow.commit()
+
+    first = tick()
+    at(2026, 3, 5, 10)
+    second = tick()
+    tick()
+
+    assert (first.failed, second.failed) == (1, 1)
+    assert [r.last_error for r in dispatches()] == ["no_owner", "no_owner"]
+    dms = [m["channel"] for m in posted(slack_api) if m["channel"].startswith("D")]
+    assert dms == [dm_channel(BEN)]  # the notice only: no reminder went to anyone
+    [notice] = notices_to_any(slack_api, BEN)
+    assert notice["text"] == (
+        f"Nobody on the board is the decision-maker, so nobody was sent a reminder on "
+        f"{reference} (Child A): Rapid review sent, due Mon 9 Mar 2026. Please name someone "
+        "for that role in the board file, and pass the reminder on meanwhile."
+    )
+    [section, context] = notice["blocks"]
+    assert section["text"]["text"] == (
+        f":warning: Nobody on the board is the decision-maker, so nobody was sent a reminder on "
+        f"*{reference}* (Child A): Rapid review sent, due Mon 9 Mar 2026."
+    )
+    assert context["elements"][0]["text"].startswith("Please name someone for that role")
+    [owed] = outbox(uow_factory)
+    assert owed.dedupe_key == f"undelivered:reminder:no_owner:{deadline_id}:decision_maker:{BEN}"
+    assert not slack_api.violations
+
+
+def notices_to_any(slack_api, user: str) -> list[dict]:
+    """Return every DM Slack accepted for ``user`` (a notice may open with other words)."""
+    return [m for m in posted(slack_api) if m["channel"] == dm_channel(user)]

@@ -11,7 +11,7 @@ from bot.domain.protocols import Event
 from bot.jobs import DigestLine, ReminderView, VoteReminderView
 from bot.services.views import DeadlineView
 from bot.undelivered import UndeliveredView
-from messages.render import channel_link, mention
+from messages.render import channel_link, mention, slack_escape
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
 
@@ -98,5 +98,17 @@ REMINDER_EXAMPLES = {
         {"n": replace(_NOTICE, what="vote_reminder", to_role="", due=date(2026, 3, 4))},
         {"n": replace(_NOTICE, what="card", to=channel_link("C0CASEREV01"), in_channel=True)},
         {"n": replace(_NOTICE, what="channel_notice", to=channel_link("C0X"), in_channel=True)},
+        {
+            "n": replace(
+                _NOTICE,
+                what="no_owner",
+                to=slack_escape(""),
+                to_role="the decision-maker",
+                pseudonym=NASTY,
+                error="no_owner",
+                label=NASTY,
+                due=date(2026, 3, 9),
+            )
+        },
     ],
 }
