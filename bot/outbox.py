@@ -59,6 +59,9 @@ LEASE = timedelta(minutes=10)
 
 DM, CHANNEL, CARD = "dm", "channel", "card"
 
+NOT_A_MEMBER = "not_a_member"
+"""The error a DM fails with, unsent, when its recipient is no longer an active board member."""
+
 
 def this_instance() -> str:
     """Return this process's name for ``claimed_by`` (host and pid)."""
@@ -156,6 +159,7 @@ class _Job:
     message: dict[str, Any]
     attempts: int
     case_id: int | None
+    board_id: str
 
 
 def deliver(
@@ -208,7 +212,7 @@ def _lease(
         uow.commit()
     assert row is not None
     message = json.loads(row.payload or "{}")
-    return _Job(row_id, row.kind, row.recipient, message, row.attempts, row.case_id)
+    return _Job(row_id, row.kind, row.recipient, message, row.attempts, row.case_id, row.board_id)
 
 
 def _send(
@@ -217,6 +221,8 @@ def _send(
     """Make the row's Slack call; None when there is nothing to send (a case with no card)."""
     attempt = job.attempts + 1
     message = job.message
+    if job.kind == DM and not _still_on_board(uow_factory, job):
+        return PermanentFailure(NOT_A_MEMBER, FailureScope.RECIPIENT)
     if job.kind == DM:
         return gateway.send_dm(job.recipient, message["text"], message["blocks"], attempt=attempt)
     if job.kind == CHANNEL:
@@ -235,6 +241,19 @@ def _send(
             ref.card_channel, ref.card_ts, card["text"], card["blocks"], attempt=attempt
         )
     return PermanentFailure(f"unknown_kind:{job.kind}"[:60], FailureScope.MESSAGE)
+
+
+def _still_on_board(uow_factory: UowFactory, job: _Job) -> bool:
+    """Whether a DM's recipient is still an active member of the board it is about.
+
+    A message is owed to a person as a member (the recommendation to the decision-maker, a notice
+    to a business manager); one who has left the board since, or been deactivated in the board
+    file while Slack was failing, must not be sent it (PRODUCT.md §Confidentiality: only members
+    see a board's cases).
+    """
+    with uow_factory() as uow:
+        member = uow.members.find(job.board_id, job.recipient)
+        return member is not None and member.active
 
 
 def _record(

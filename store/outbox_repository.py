@@ -107,8 +107,14 @@ class OutboxRepository(Repository):
         self.session.flush()
 
     def mark_failed(self, row: OutboxRow, *, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt and when to try again (None: never, it failed for good)."""
+        """Record a failed attempt and when to try again (None: never, it failed for good).
+
+        A row that failed for good will never be sent, so its payload is cleared as a sent row's
+        is: names and rationales are not kept for a message nobody will read.
+        """
         row.attempts += 1
         row.last_error = error[:2000]
         row.next_attempt_at = retry_at
+        if retry_at is None:
+            row.payload = None
         self.session.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -17,10 +17,11 @@ from sqlmodel import select
 from bot.outbox import CARD, DM, deliver, owe
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from store.models import OutboxRow
+from store.models import MemberRow, OutboxRow
 from tests.fakes.slack_api import dm_channel
 
 SURREY = "surrey-children"
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 RATIONALE = "Zebedee's school raised it twice."  # stands in for anything private in a payload
 
 
@@ -37,7 +38,13 @@ def make_gateway(slack_settings):
 
 
 def owe_dms(uow_factory, clock, users: list[str]) -> list[int]:
+    """Owe each user a DM about the Surrey board, making them a member of it if they are not."""
     with uow_factory() as uow:
+        for user in users:
+            if uow.members.find(SURREY, user) is None:
+                uow.members.add(
+                    MemberRow(board_id=SURREY, slack_id=user, name=f"Member {user}", joined_at=NOW)
+                )
         ids = [
             owe(
                 uow,
@@ -114,9 +121,42 @@ def test_a_permanent_failure_is_not_retried_and_its_log_names_no_details(
     assert "Zebedee" not in notice.args["text"] and "Recommendation" not in notice.args["text"]
     row, told = rows(uow_factory)
     assert (row.sent_at, row.next_attempt_at, row.last_error) == (None, None, "user_disabled")
+    assert row.payload is None  # failed for good: the message is not kept
     assert told.dedupe_key == f"undelivered:outbox:{row.id}:U0BEN00001"
     assert f"outbox {row.id} (dm) failed for good: user_disabled" in caplog.text
     assert "Zebedee" not in caplog.text and "Recommendation" not in caplog.text
+
+
+def test_a_dm_to_someone_who_has_left_the_board_is_not_sent_and_the_manager_is_told(
+    uow_factory, clock, board, slack_api, make_gateway
+):
+    owe_dms(uow_factory, clock, ["U0GRA00005", "U0PRI00002"])
+    with uow_factory() as uow:  # Grace leaves the board while her DM is still owed
+        uow.members.find(SURREY, "U0GRA00005").active = False
+        uow.commit()
+    gateway = make_gateway()
+
+    first = deliver(uow_factory, gateway, now=clock.now())
+    then = deliver(uow_factory, gateway, now=clock.now())
+
+    assert (first.sent, first.failed, then.sent) == (1, 1, 1)  # Priya's; then Ben's notice
+    to = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
+    assert to == [dm_channel("U0PRI00002"), dm_channel("U0BEN00001")]
+    assert [c.args["users"] for c in slack_api.calls_to("conversations.open")] == [
+        "U0PRI00002",
+        "U0BEN00001",
+    ]  # Grace was never even looked up
+    grace, _, told = rows(uow_factory)
+    assert (grace.sent_at, grace.next_attempt_at, grace.last_error) == (None, None, "not_a_member")
+    assert grace.payload is None  # a message nobody will read is not kept
+    assert told.recipient == "U0BEN00001"
+    notice = slack_api.calls_to("chat.postMessage")[-1].args["text"]
+    assert notice == (
+        "I could not deliver a message to <@U0GRA00005>. They are no longer an active member of "
+        "the board, so I did not send it. Please pass it on another way, and check their entry "
+        "in the board file."
+    )
+    assert "Zebedee" not in notice
 
 
 def test_an_installation_failure_keeps_the_message_owed_and_stops_the_pass(

@@ -98,6 +98,7 @@ REMINDER_EXAMPLES = {
         {"n": replace(_NOTICE, what="vote_reminder", to_role="", due=date(2026, 3, 4))},
         {"n": replace(_NOTICE, what="card", to=channel_link("C0CASEREV01"), in_channel=True)},
         {"n": replace(_NOTICE, what="channel_notice", to=channel_link("C0X"), in_channel=True)},
+        {"n": replace(_NOTICE, error="not_a_member")},
         {
             "n": replace(
                 _NOTICE,
