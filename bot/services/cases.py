@@ -12,6 +12,7 @@ from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import DeadlineStatus, require_reason
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.protocols import Event
+from bot.domain.pseudonym import pseudonym_problem
 from bot.services.common import (
     CaseContext,
     audit,
@@ -163,9 +164,11 @@ def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: d
         raise InvalidInput('Please give a pseudonym such as "Child A"; channels see only that.')
     if len(cmd.pseudonym.strip()) > 100:
         raise InvalidInput("Please keep the pseudonym under 100 characters.")
-    name = cmd.subject_name.strip().lower()
-    if name and any(part in cmd.pseudonym.lower() for part in name.split() if len(part) > 2):
-        raise InvalidInput("The pseudonym must not contain the subject's name.")
+    problem = pseudonym_problem(
+        cmd.pseudonym, name=cmd.subject_name, date_of_birth=cmd.date_of_birth, address=cmd.address
+    )
+    if problem:
+        raise InvalidInput(problem)
     allowed = STATUTORY_BY_KIND[kind] if cmd.review_type.is_statutory else (cmd.review_type,)
     if cmd.review_type not in allowed:
         raise InvalidInput(f"A {cmd.review_type.label} is not a review this board can hold.")
@@ -264,6 +267,14 @@ def update_case_details(
         if value is not None and value != getattr(subject, field):
             setattr(subject, field, value)
             hidden.append(field)
+    problem = pseudonym_problem(
+        case.pseudonym,
+        name=subject.name,
+        date_of_birth=subject.date_of_birth,
+        address=subject.address,
+    )
+    if problem:  # the new pseudonym, or the new details, would let channels identify the subject
+        raise InvalidInput(problem)
     changed = tuple(sorted([*after, *hidden]))
     if changed:
         subject.updated_at = case.updated_at = now

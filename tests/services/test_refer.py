@@ -216,3 +216,22 @@ def test_a_referral_with_no_criteria_ticked_stores_an_empty_list(refer, uow_fact
     out = refer()
     with uow_factory() as uow:
         assert uow.cases.by_reference(SURREY, out.case.reference).criteria == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"pseudonym": "Child Quartermain"},  # the new pseudonym names the subject
+        {"pseudonym": "Child of Lantern Row"},  # or gives their address away
+        {"subject_name": "Rowan Ellis"},  # or new details make the current one identifying
+    ],
+    ids=["pseudonym-names-subject", "pseudonym-gives-address", "new-name-in-pseudonym"],
+)
+def test_an_edit_that_would_let_channels_identify_the_subject_changes_nothing(
+    refer, run, audit_rows, case_row, change
+):
+    out = refer(pseudonym="Baby Rowan")
+    with pytest.raises(InvalidInput, match="must not contain the subject's"):
+        run(update_case_details, UpdateCaseDetails(out.case.reference, BEN, **change))
+    assert case_row(out.case.reference).pseudonym == "Baby Rowan"
+    assert audit_rows(out.case.reference, "case_details_changed") == []
