@@ -52,6 +52,7 @@ class What(StrEnum):
     REMINDER = "reminder"
     VOTE_REMINDER = "vote_reminder"
     MESSAGE = "message"
+    DIGEST = "digest"
     NO_OWNER = "no_owner"
     """A reminder nobody could be sent: nobody on the board holds the deadline's owner role."""
 
@@ -99,7 +100,7 @@ class Undelivered:
     @property
     def in_channel(self) -> bool:
         """Whether it was for a channel (the notice, the card) rather than a person."""
-        return self.what in (What.CHANNEL_NOTICE, What.CARD)
+        return self.what in (What.CHANNEL_NOTICE, What.CARD, What.DIGEST)
 
 
 @dataclass(frozen=True)

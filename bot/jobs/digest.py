@@ -17,7 +17,9 @@ from bot.jobs.views import (
     UowFactory,
     board_settings,
 )
-from bot.slack_gateway import PermanentFailure, RetryLater, SlackGateway
+from bot.outbox import tell_business_managers
+from bot.slack_gateway import FailureScope, PermanentFailure, RetryLater, SlackGateway
+from bot.undelivered import Undelivered, What
 from messages.render import render_message
 from store.uow import UnitOfWork
 
@@ -37,6 +39,8 @@ def daily_digest(
 
     Claimed as ``digest:<day>`` for the board, so it is posted once per working day however many
     instances run; a claim whose post fails is given up, so a later sweep posts it the same day.
+    A post Slack refuses for good (the channel archived, the bot removed from it) is told to the
+    business managers (:func:`bot.outbox.tell_business_managers`), once per board and day.
     Lists due-soon and overdue deadlines by reference and pseudonym only.
 
     Returns:
@@ -72,6 +76,16 @@ def daily_digest(
             else:
                 if isinstance(outcome, PermanentFailure):
                     claimed.last_error = outcome.error
+                    if outcome.scope is not FailureScope.INSTALLATION:
+                        failure = Undelivered(
+                            f"digest:{board.id}:{today.isoformat()}",
+                            board.id,
+                            None,
+                            What.DIGEST,
+                            board.channel,
+                            outcome.error,
+                        )
+                        tell_business_managers(uow, failure, now=now)
                 uow.dispatches.mark_board_sent(claimed, now=now)
         uow.commit()
     return not isinstance(outcome, RetryLater | PermanentFailure)

@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import select
 
 from bot.jobs import start_scheduler, sweep
-from store.models import BoardDispatchRow
+from bot.outbox import deliver
+from store.models import BoardDispatchRow, OutboxRow
 from tests.conftest import pg_url
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import BEN, SUBJECT, posted
@@ -68,6 +69,32 @@ def test_a_digest_slack_rate_limited_is_posted_by_a_later_run_the_same_day(
     run_digest()
     run_digest()
     assert len(surrey_digests(slack_api)) == 1
+
+
+def test_a_digest_refused_for_good_is_told_to_the_business_managers_once(
+    make_case, run_digest, slack_api, uow_factory, gateway, clock, at
+):
+    at(2026, 3, 2, 9, 5)
+    make_case(date(2026, 3, 4))
+    slack_api.fail_next("chat.postMessage", error="is_archived", when={"channel": "C0CASEREV01"})
+    run_digest()
+    run_digest()
+    deliver(uow_factory, gateway, now=clock.now())  # the outbox sends the owed notice
+
+    assert surrey_digests(slack_api) == []  # refused once, not tried again the same day
+    [notice] = [m for m in posted(slack_api) if m["channel"] == dm_channel(BEN)]
+    assert notice["text"] == (
+        "I could not deliver today's digest in <#C0CASEREV01>. Slack refused it for good "
+        "(is_archived). Please pass it on another way, and check the board's channel in the "
+        "board file."
+    )
+    with uow_factory() as uow:
+        [claim] = [
+            r for r in uow.session.exec(select(BoardDispatchRow)) if r.board_id == "surrey-children"
+        ]
+        owed = list(uow.session.exec(select(OutboxRow)))
+    assert claim.last_error == "is_archived"
+    assert [r.dedupe_key for r in owed] == [f"undelivered:digest:surrey-children:2026-03-02:{BEN}"]
 
 
 @pytest.mark.skipif(pg_url() is None, reason="CASEDESK_TEST_DATABASE_URL is not set")

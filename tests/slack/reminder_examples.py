@@ -101,6 +101,11 @@ REMINDER_EXAMPLES = {
         {"n": replace(_NOTICE, error="not_a_member")},
         {
             "n": replace(
+                _NOTICE, what="digest", to=channel_link("C0CASEREV01"), in_channel=True, to_role=""
+            )
+        },
+        {
+            "n": replace(
                 _NOTICE,
                 what="no_owner",
                 to=slack_escape(""),
