@@ -159,11 +159,34 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
     return _referred(uow, case, now, replayed=False)
 
 
+LIMITS = {"pseudonym": 100, "subject_name": 200, "referring_agency": 200}
+"""The longest each short field may be (the columns' sizes in ``store.models``)."""
+
+FIELD_NAMES = {
+    "pseudonym": "pseudonym",
+    "subject_name": "subject's name",
+    "referring_agency": "referring agency",
+}
+
+
+def check_lengths(**values: str | None) -> None:
+    """Refuse, politely, a short field longer than its column, before anything is written.
+
+    Raises:
+        InvalidInput: naming the field and its limit.
+    """
+    for field, value in values.items():
+        if value is not None and len(value.strip()) > LIMITS[field]:
+            limit = LIMITS[field]
+            raise InvalidInput(f"Please keep the {FIELD_NAMES[field]} under {limit} characters.")
+
+
 def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:
     if not cmd.pseudonym.strip():
         raise InvalidInput('Please give a pseudonym such as "Child A"; channels see only that.')
     if len(cmd.pseudonym.strip()) > 100:
         raise InvalidInput("Please keep the pseudonym under 100 characters.")
+    check_lengths(subject_name=cmd.subject_name, referring_agency=cmd.referring_agency)
     problem = pseudonym_problem(
         cmd.pseudonym, name=cmd.subject_name, date_of_birth=cmd.date_of_birth, address=cmd.address
     )
@@ -267,6 +290,9 @@ def update_case_details(
         if value is not None and value != getattr(subject, field):
             setattr(subject, field, value)
             hidden.append(field)
+    check_lengths(
+        pseudonym=case.pseudonym, subject_name=subject.name, referring_agency=case.referring_agency
+    )
     problem = pseudonym_problem(
         case.pseudonym,
         name=subject.name,

@@ -110,9 +110,11 @@ def test_someone_on_no_board_cannot_refer_and_nothing_is_written(refer, audit_ro
         ({"review_type": ReviewType.SAR}, "not a review this board can hold"),
         ({"referred_on": date(2026, 3, 3)}, "referral date cannot be in the future"),
         ({"aware_on": date(2026, 3, 9)}, "aware date cannot be in the future"),
+        ({"subject_name": "Zebedee " + "Q" * 200}, "subject's name under 200 characters"),
+        ({"referring_agency": "A" * 201}, "referring agency under 200 characters"),
     ],
     ids=["no-pseudonym", "pseudonym-names-subject", "adults-review-on-childrens-board",
-         "future-referral", "future-awareness"],
+         "future-referral", "future-awareness", "name-too-long", "agency-too-long"],
 )  # fmt: skip
 def test_a_bad_referral_is_refused_without_naming_the_subject(refer, overrides, message):
     with pytest.raises(InvalidInput, match=message) as caught:
@@ -224,14 +226,20 @@ def test_a_referral_with_no_criteria_ticked_stores_an_empty_list(refer, uow_fact
         {"pseudonym": "Child Quartermain"},  # the new pseudonym names the subject
         {"pseudonym": "Child of Lantern Row"},  # or gives their address away
         {"subject_name": "Rowan Ellis"},  # or new details make the current one identifying
+        {"referring_agency": "A" * 201},  # or a field longer than its column
     ],
-    ids=["pseudonym-names-subject", "pseudonym-gives-address", "new-name-in-pseudonym"],
+    ids=[
+        "pseudonym-names-subject",
+        "pseudonym-gives-address",
+        "new-name-in-pseudonym",
+        "agency-too-long",
+    ],
 )
 def test_an_edit_that_would_let_channels_identify_the_subject_changes_nothing(
     refer, run, audit_rows, case_row, change
 ):
     out = refer(pseudonym="Baby Rowan")
-    with pytest.raises(InvalidInput, match="must not contain the subject's"):
+    with pytest.raises(InvalidInput, match="must not contain the subject's|under 200"):
         run(update_case_details, UpdateCaseDetails(out.case.reference, BEN, **change))
     assert case_row(out.case.reference).pseudonym == "Baby Rowan"
     assert audit_rows(out.case.reference, "case_details_changed") == []
