@@ -15,6 +15,7 @@ import traceback
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import DomainError
+from bot.slack_gateway import error_code
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -52,7 +53,7 @@ def _describe(kind: type | None, exc: BaseException | None) -> str:
     if isinstance(exc, DomainError):  # written to be shown to people, never identifying
         return f"{name}: {exc}"
     if isinstance(exc, SlackApiError):  # Slack's error code says what went wrong
-        return f"{name}: {exc.response.get('error', '?')} (HTTP {exc.response.status_code})"
+        return f"{name}: {error_code(exc.response) or '?'} (HTTP {exc.response.status_code})"
     return name
 
 

@@ -182,7 +182,7 @@ def classify(error: Exception, *, attempt: int = 1) -> RetryLater | PermanentFai
     if isinstance(error, SlackApiError):
         response = error.response
         status = getattr(response, "status_code", None)
-        code = _error_code(response)
+        code = error_code(response)
         if status == 429 or code == "ratelimited":
             after = backoff(attempt, retry_after_seconds(response))
             return RetryLater(after, RetryReason.RATE_LIMITED, code or "ratelimited")
@@ -200,7 +200,8 @@ def classify(error: Exception, *, attempt: int = 1) -> RetryLater | PermanentFai
     raise TypeError(f"not a Slack or network error: {type(error).__name__}")
 
 
-def _error_code(response: SlackResponse | None) -> str:
+def error_code(response: SlackResponse | None) -> str:
+    """Return Slack's error code from a response, or "" (never a quoted response body)."""
     data = getattr(response, "data", None)
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         # A non-JSON body is reported by slack_sdk as an "error" quoting the body: drop it.

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.home import home_views
+from bot.slack_gateway import error_code
 
 PUBLISH_THREADS = 4
 """How many ``views.publish`` calls run at once: a listener must finish inside Slack's 3 s."""
@@ -85,5 +86,5 @@ def refresh_homes(
 
 def _log_failure(exc: Exception) -> None:
     """Log a failed refresh by the error's type and Slack's error code, nothing identifying."""
-    code = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+    code = error_code(exc.response) if isinstance(exc, SlackApiError) else None
     log.warning("App Home refresh failed: %s%s", type(exc).__name__, f" ({code})" if code else "")

@@ -98,6 +98,19 @@ def test_logged_slack_api_errors_keep_slacks_error_code(slack_settings, slack_ap
     assert "channel_not_found (HTTP 200)" in text and "Jordan" not in text
 
 
+def test_a_logged_slack_error_with_a_non_json_body_does_not_quote_the_body(
+    slack_settings, slack_api
+):
+    slack_api.fail_next("chat.postMessage", status=200, body="<html>Jordan, 12 Elm Road</html>")
+    try:
+        make_web_client(slack_settings).chat_postMessage(channel="C0CASEREV01", text="hello")
+    except SlackApiError as err:
+        assert "Jordan" in str(err.response.get("error"))  # slack_sdk quotes the body here
+        text = SafeFormatter("%(message)s").format(_record_of(err))
+    assert "Jordan" not in text and "Elm Road" not in text
+    assert "SlackApiError: ? (HTTP 200)" in text
+
+
 def test_configure_logging_keeps_slack_libraries_quiet_at_debug(monkeypatch):
     from bot.logs import configure_logging
 
