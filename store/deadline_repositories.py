@@ -8,7 +8,7 @@ several sweepers on PostgreSQL share the open deadlines without waiting on each 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -16,6 +16,9 @@ from sqlmodel import col, select
 from bot.domain.deadlines import RUNNING, DeadlineStatus
 from store.models import BoardDispatchRow, CaseRow, DeadlineRow, ReminderDispatchRow
 from store.repositories import Repository, insert_once, locked
+
+BOARD_CLAIM_LEASE = timedelta(minutes=10)
+"""How long a board's claimed send is its claimer's before another may take it over."""
 
 
 def delivered(dispatch: ReminderDispatchRow) -> tuple[str, ...]:
@@ -132,7 +135,12 @@ class DispatchRepository(Repository):
     def claim_board(
         self, board_id: str, slot_key: str, *, now: datetime, claimed_by: str = ""
     ) -> BoardDispatchRow | None:
-        """Claim a board's once-only send (``digest:<day>``); None if it was already claimed."""
+        """Claim a board's once-only send (``digest:<day>``); None if another has it.
+
+        A claim left unsent for longer than :data:`BOARD_CLAIM_LEASE` (its sender died between
+        claiming and recording) is taken over, by a compare-and-set on its ``claimed_at``, so
+        the day's send is delayed, never lost; of two takers only one wins.
+        """
         new_id = insert_once(
             self.session,
             BoardDispatchRow,
@@ -142,7 +150,19 @@ class DispatchRepository(Repository):
             claimed_at=now,
             claimed_by=claimed_by,
         )
-        return None if new_id is None else self.session.get(BoardDispatchRow, new_id)
+        if new_id is not None:
+            return self.session.get(BoardDispatchRow, new_id)
+        table = BoardDispatchRow.__table__
+        stmt = (
+            update(table)
+            .where(table.c.board_id == board_id, table.c.slot_key == slot_key)
+            .where(table.c.sent_at.is_(None), table.c.claimed_at <= now - BOARD_CLAIM_LEASE)
+            .values(claimed_at=now, claimed_by=claimed_by)
+            .returning(table.c.id)
+        )
+        taken = self.session.execute(stmt).scalar_one_or_none()
+        self.session.expire_all()
+        return None if taken is None else self.session.get(BoardDispatchRow, taken)
 
     def get(self, dispatch_id: int) -> ReminderDispatchRow | None:
         """Return the dispatch."""

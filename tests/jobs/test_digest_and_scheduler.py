@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlmodel import select
 
+from bot.clock import LONDON
 from bot.jobs import start_scheduler, sweep
 from bot.outbox import deliver
 from store.models import BoardDispatchRow, OutboxRow
@@ -69,6 +70,38 @@ def test_a_digest_slack_rate_limited_is_posted_by_a_later_run_the_same_day(
     run_digest()
     run_digest()
     assert len(surrey_digests(slack_api)) == 1
+
+
+CLAIMED = datetime(2026, 3, 2, 9, 5, tzinfo=LONDON)
+
+
+def test_a_digest_whose_sender_died_after_claiming_it_is_posted_once_the_claim_lapses(
+    make_case, run_digest, slack_api, uow_factory, at
+):
+    at(2026, 3, 2, 9, 5)
+    make_case(date(2026, 3, 4))
+    with uow_factory() as uow:  # an instance claims Surrey's digest, then dies before posting
+        claim = uow.dispatches.claim_board(
+            "surrey-children", "digest:2026-03-02", now=CLAIMED, claimed_by="dead"
+        )
+        uow.commit()
+    assert claim is not None
+
+    run_digest()  # 09:05: the claim is still the dead instance's
+    at(2026, 3, 2, 9, 14)
+    run_digest()
+    held = surrey_digests(slack_api)
+    at(2026, 3, 2, 9, 16)  # more than ten minutes after the claim
+    run_digest()
+    run_digest()
+
+    assert held == []
+    assert len(surrey_digests(slack_api)) == 1
+    with uow_factory() as uow:
+        rows = [
+            r for r in uow.session.exec(select(BoardDispatchRow)) if r.board_id == "surrey-children"
+        ]
+    assert [(r.claimed_by != "dead", r.sent_at is not None) for r in rows] == [(True, True)]
 
 
 def test_a_digest_refused_for_good_is_told_to_the_business_managers_once(
