@@ -219,18 +219,6 @@ def test_a_board_that_opens_voting_on_referral_gets_a_card_with_the_vote_buttons
     assert card["blocks"][-1]["elements"][0]["action_id"] == ActionId.CLOSE_VOTING
 
 
-def test_a_resubmission_after_the_card_failed_to_post_posts_it_then(app, slack_api, uow_factory):
-    command(app, slack_api, "refer", TOM)
-    opened = opened_view(slack_api)
-    slack_api.fail_next("chat.postMessage", error="not_in_channel")
-    submit(app, opened, form(), TOM)
-    assert cases(uow_factory)[0].card_ts is None
-    assert slack_api.last("chat.postMessage").args["channel"] == dm_channel(TOM)  # the error
-    submit(app, opened, form(), TOM)
-    [case] = cases(uow_factory)
-    assert case.card_channel == CHANNEL_ID and case.card_ts is not None
-
-
 def home_sections(call) -> list[str]:
     return [b["text"]["text"] for b in call.args["view"]["blocks"] if b["type"] == "section"]
 
