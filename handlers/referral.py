@@ -85,10 +85,11 @@ def handle_referral_submission(
 ) -> None:
     """Refer the case; post its card; tell the referrer and the business managers.
 
-    The card and the DMs are owed in the referral's transaction (:mod:`bot.referral`) and sent
-    right after the acknowledgement; what Slack refuses stays owed for the scheduler's tick, and
-    the referral stands whatever Slack does. Then refresh the App Home of the referrer and of the
-    business managers (their open cases changed); a home that fails to publish is logged.
+    The modal is replaced by the reference (``referral_done``). The card and the DMs are owed in
+    the referral's transaction (:mod:`bot.referral`) and sent right after the acknowledgement;
+    what Slack refuses stays owed for the scheduler's tick, and the referral stands whatever
+    Slack does. Then refresh the App Home of the referrer and of the business managers (their
+    open cases changed); a home that fails to publish is logged.
     """
     deps = deps_of(context)
     form = ReferralForm.parse(view)
@@ -101,7 +102,8 @@ def handle_referral_submission(
     with deps.uow_factory() as uow:
         cmd = form.command(user, view["id"])
         referred = refer_case(cmd, uow=uow, now=now, owe=owe_referral_messages)
-    ack()
+    done = render_view("referral_done", case=referred.case, deadlines=referred.deadlines)
+    ack(response_action="update", view=done)  # the reference, whatever Slack does next
     if referred.replayed:
         return  # a redelivered submission: its messages were owed by the first
     deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=referred.owed)

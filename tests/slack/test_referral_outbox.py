@@ -23,7 +23,7 @@ from messages.ids import ActionId, BlockId
 from store.models import CaseRow, MemberRoleRow, MemberRow, OutboxRow
 from tests.fakes.signing import CHANNEL_ID
 from tests.fakes.slack_api import dm_channel
-from tests.slack.interactions import BEN, PRIYA, TOM, opened_view, submit
+from tests.slack.interactions import BEN, PRIYA, TOM, body_of, opened_view, submit
 from tests.slack.test_referral import command, form, refer
 
 pytestmark = pytest.mark.usefixtures("no_sdk_sleep")
@@ -100,9 +100,12 @@ def test_a_card_slack_refuses_with_a_500_is_owed_and_posted_on_a_later_tick(
 ):
     slack_api.fail_next("chat.postMessage", status=500, times=2, when={"channel": CHANNEL_ID})
     with caplog.at_level(logging.INFO):
-        refer(app, slack_api)
+        response = refer(app, slack_api)
 
     case = the_case(uow_factory)  # referred once, and the referrer was not told it failed
+    assert body_of(response)["view"]["blocks"][0]["text"]["text"].startswith(
+        ":white_check_mark: Referred. The reference is *RR-2026-001* (Child B)"
+    )
     assert (case.reference, case.card_channel, case.card_ts) == ("RR-2026-001", None, None)
     assert [m["text"] for m in accepted(slack_api, dm_channel(TOM))] == [ACK]
     assert [m["text"] for m in accepted(slack_api, dm_channel(BEN))] == [NOTICE]
@@ -168,10 +171,11 @@ def test_a_business_manager_slack_no_longer_knows_does_not_stop_the_others_being
 ):
     make_business_manager(uow_factory, PRIYA)
     slack_api.fail_next("conversations.open", error="user_not_found", when={"users": BEN})
-    refer(app, slack_api)
+    response = refer(app, slack_api)
 
     case = the_case(uow_factory)
     assert (case.card_channel, case.card_ts) == (CHANNEL_ID, card_ts(slack_api))
+    assert "*RR-2026-001*" in json.dumps(body_of(response)["view"])
     assert [m["text"] for m in accepted(slack_api, dm_channel(TOM))] == [ACK]
     assert [m["text"] for m in accepted(slack_api, dm_channel(PRIYA))] == [NOTICE]
     assert accepted(slack_api, dm_channel(BEN)) == []
@@ -192,8 +196,10 @@ def test_a_redelivered_submission_owes_nothing_twice_and_one_card_is_posted(
     command(app, slack_api, "refer", TOM)
     opened = opened_view(slack_api)
     slack_api.fail_next("chat.postMessage", status=500, times=2, when={"channel": CHANNEL_ID})
-    submit(app, opened, form(), TOM)
-    submit(app, opened, form(), TOM)  # Slack delivers the submission again
+    first = submit(app, opened, form(), TOM)
+    again = submit(app, opened, form(), TOM)  # Slack delivers the submission again
+    assert body_of(again) == body_of(first)  # the same reference shown both times
+    assert body_of(again)["response_action"] == "update"
 
     case = the_case(uow_factory)
     keys = [r.dedupe_key for r in outbox(uow_factory)]
