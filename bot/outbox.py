@@ -20,9 +20,11 @@ transaction (:func:`owe`), and they are sent after the commit (:func:`deliver`):
 The scheduler's tick (:func:`bot.jobs.scheduler.run_once`) delivers whatever is due, so a message
 Slack refused at the moment of the step goes out on a later tick.
 
-Kinds: ``dm`` (payload to a user's DM), ``channel`` (payload posted in a channel) and ``card``
+Kinds: ``dm`` (payload to a user's DM), ``channel`` (payload posted in a channel), ``card``
 (the case's card redrawn with ``chat.update``, drawn from the case when it is sent, so a late
-retry never puts an older state back on the card).
+retry never puts an older state back on the card) and ``post_card`` (the case's card first posted
+in its board's channel, drawn likewise, and its channel and ts stored on the case; a case that
+has a card already gets no second one).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.cards import current_card
+from bot.services.cases import SetCaseCard, set_case_card
 from bot.services.common import today_of
 from bot.slack_gateway import (
     FailureScope,
@@ -57,7 +60,7 @@ UowFactory = Callable[[], UnitOfWork]
 LEASE = timedelta(minutes=10)
 """How long a leased row is this deliverer's before another may take it up."""
 
-DM, CHANNEL, CARD = "dm", "channel", "card"
+DM, CHANNEL, CARD, POST_CARD = "dm", "channel", "card", "post_card"
 
 NOT_A_MEMBER = "not_a_member"
 """The error a DM fails with, unsent, when its recipient is no longer an active board member."""
@@ -96,7 +99,7 @@ def owe(
         case_id: the case it is about, if any.
         key: the dedupe key: unique per message owed, naming the step (e.g. the voting round),
             so a step that runs twice owes it once and a later step owes it afresh.
-        kind: ``dm``, ``channel`` or ``card``.
+        kind: ``dm``, ``channel``, ``card`` or ``post_card``.
         recipient: the user ID (``dm``) or channel ID.
         now: when it is owed, and first due.
         message: the rendered ``text`` and ``blocks`` (a card's are drawn when it is sent).
@@ -240,7 +243,32 @@ def _send(
         return gateway.update_message(
             ref.card_channel, ref.card_ts, card["text"], card["blocks"], attempt=attempt
         )
+    if job.kind == POST_CARD:
+        return _post_card(uow_factory, gateway, job, now)
     return PermanentFailure(f"unknown_kind:{job.kind}"[:60], FailureScope.MESSAGE)
+
+
+def _post_card(
+    uow_factory: UowFactory, gateway: SlackGateway, job: _Job, now: datetime
+) -> Sent | RetryLater | PermanentFailure | None:
+    """Post the case's card in the row's channel and store where it is on the case.
+
+    The card is drawn from the case as it is now. None (nothing sent) when the case is gone or
+    already has a card: a case has one canonical card.
+    """
+    with uow_factory() as uow:
+        case = uow.cases.get(job.case_id) if job.case_id is not None else None
+        if case is None or case.card_ts is not None:
+            return None
+        ref, card = current_card(uow, case.board_id, case.reference, today=today_of(now))
+    outcome = gateway.post_message(
+        job.recipient, card["text"], card["blocks"], attempt=job.attempts + 1
+    )
+    if isinstance(outcome, Sent) and outcome.ts is not None:
+        with uow_factory() as uow:
+            where = SetCaseCard(ref.board_id, ref.reference, outcome.channel, outcome.ts)
+            set_case_card(where, uow=uow, now=now)
+    return outcome
 
 
 def _still_on_board(uow_factory: UowFactory, job: _Job) -> bool:

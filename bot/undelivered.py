@@ -123,7 +123,8 @@ def of_outbox_row(row: OutboxRow, error: str) -> Undelivered | None:
     key = row.dedupe_key
     if key.startswith(NOTICE_PREFIX):
         return None
-    if row.kind == "card":  # the kinds of bot.outbox (CARD, CHANNEL), which imports this module
+    # bot.outbox's kinds (CARD, POST_CARD, CHANNEL): that module imports this one
+    if row.kind in ("card", "post_card"):
         what = What.CARD
     elif row.kind == "channel":
         what = What.CHANNEL_NOTICE

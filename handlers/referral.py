@@ -18,13 +18,14 @@ from slack_sdk import WebClient
 from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, STATUTORY_BY_KIND, ReviewType
 from bot.domain.errors import NotAllowed
+from bot.outbox import deliver
+from bot.referral import owe_referral_messages
 from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
-from handlers.cards import post_case_card
 from handlers.home import refresh_homes
 from handlers.reply import Reply
 from messages.ids import ActionId, BlockId, CallbackId
-from messages.render import mention, render_message, render_view
+from messages.render import render_view
 
 if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
     from handlers.commands import ReviewCommand
@@ -84,8 +85,11 @@ def handle_referral_submission(
 ) -> None:
     """Refer the case; post its card; tell the referrer and the business managers.
 
-    Then refresh the App Home of the referrer and of the business managers (their open cases
-    changed); a home that fails to publish is logged, and the referral stands.
+    The modal is replaced by the reference (``referral_done``). The card and the DMs are owed in
+    the referral's transaction (:mod:`bot.referral`) and sent right after the acknowledgement;
+    what Slack refuses stays owed for the scheduler's tick, and the referral stands whatever
+    Slack does. Then refresh the App Home of the referrer and of the business managers (their
+    open cases changed); a home that fails to publish is logged.
     """
     deps = deps_of(context)
     form = ReferralForm.parse(view)
@@ -94,23 +98,16 @@ def handle_referral_submission(
         ack(response_action="errors", errors=errors)
         return
     user = body["user"]["id"]
+    now = deps.clock.now()
     with deps.uow_factory() as uow:
-        referred = refer_case(form.command(user, view["id"]), uow=uow, now=deps.clock.now())
-    ack()
-    if referred.replayed and referred.case.card_ts is not None:
-        return  # a redelivered submission whose referral was already announced
-    case = post_case_card(client, deps, referred.case)
-    send_dm(client, user, render_message("referral_ack", case=case, deadlines=referred.deadlines))
-    notice = render_message("bm_notice", case=case, referrer=mention(user))
-    for manager in referred.business_managers:
-        send_dm(client, manager, notice)
+        cmd = form.command(user, view["id"])
+        referred = refer_case(cmd, uow=uow, now=now, owe=owe_referral_messages)
+    done = render_view("referral_done", case=referred.case, deadlines=referred.deadlines)
+    ack(response_action="update", view=done)  # the reference, whatever Slack does next
+    if referred.replayed:
+        return  # a redelivered submission: its messages were owed by the first
+    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=referred.owed)
     refresh_homes(client, deps, [user, *referred.business_managers])
-
-
-def send_dm(client: WebClient, user: str, message: dict[str, Any]) -> None:
-    """Send a message to a person's DM with the bot."""
-    channel = client.conversations_open(users=user)["channel"]["id"]
-    client.chat_postMessage(channel=channel, **message)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class CallbackId(StrEnum):
     """``callback_id`` of a modal or the App Home view."""
 
     REFERRAL_MODAL = "referral_modal"
+    REFERRAL_DONE = "referral_done"
     VOTE_MODAL = "vote_modal"
     CONFLICT_MODAL = "conflict_modal"
     DECISION_MODAL = "decision_modal"

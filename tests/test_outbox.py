@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.outbox import CARD, DM, deliver, owe
+from bot.domain.boards import ReviewType
+from bot.outbox import CARD, DM, POST_CARD, deliver, owe
+from bot.services.cases import ReferCase, refer_case
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from store.models import MemberRow, OutboxRow
+from store.models import CaseRow, MemberRow, OutboxRow
 from tests.fakes.slack_api import dm_channel
 
 SURREY = "surrey-children"
@@ -187,6 +189,72 @@ def test_a_card_owed_for_a_case_without_one_is_settled_without_a_call(
 
     assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
     assert slack_api.calls == []
+
+
+def referred_case_id(uow_factory, clock) -> int:
+    """Refer a Surrey case (no card posted: nothing owes it) and return its row id."""
+    with uow_factory() as uow:
+        referred = refer_case(
+            ReferCase(
+                board_id=SURREY,
+                actor="U0TOM00003",
+                review_type=ReviewType.RAPID_REVIEW,
+                pseudonym="Child B",
+                subject_name="Zebedee Quillfeather",
+            ),
+            uow=uow,
+            now=clock.now(),
+        )
+    with uow_factory() as uow:
+        case = uow.cases.by_reference(SURREY, referred.case.reference)
+        assert case is not None and case.id is not None
+        return case.id
+
+
+def owe_card_post(uow_factory, clock, case_id: int, key: str) -> int | None:
+    with uow_factory() as uow:
+        row_id = owe(uow, board_id=SURREY, case_id=case_id, key=key, kind=POST_CARD,
+                     recipient="C0CASEREV01", now=clock.now())  # fmt: skip
+        uow.commit()
+    return row_id
+
+
+def test_a_card_post_is_drawn_when_sent_and_remembered_on_the_case(
+    uow_factory, clock, board, slack_api, make_gateway
+):
+    case_id = referred_case_id(uow_factory, clock)
+    owe_card_post(uow_factory, clock, case_id, "test:post")
+
+    assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
+
+    [call] = slack_api.calls_to("chat.postMessage")
+    assert call.args["channel"] == "C0CASEREV01"
+    assert (
+        call.args["blocks"][0]["text"]["text"] == "*RR-2026-001* · Child B\nRapid Review · referred"
+    )
+    assert "Zebedee" not in json.dumps(call.args)
+    with uow_factory() as uow:
+        case = uow.session.get(CaseRow, case_id)
+        assert (case.card_channel, case.card_ts) == ("C0CASEREV01", call.response["ts"])
+    [row] = rows(uow_factory)
+    assert row.sent_at is not None and row.payload is None
+
+
+def test_a_card_post_for_a_case_that_has_a_card_sends_nothing(
+    uow_factory, clock, board, slack_api, make_gateway
+):
+    case_id = referred_case_id(uow_factory, clock)
+    owe_card_post(uow_factory, clock, case_id, "test:post:1")
+    deliver(uow_factory, make_gateway(), now=clock.now())
+    owe_card_post(uow_factory, clock, case_id, "test:post:2")
+
+    assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
+
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    with uow_factory() as uow:
+        case = uow.session.get(CaseRow, case_id)
+        assert case.card_ts == slack_api.last("chat.postMessage").response["ts"]
+    assert all(r.sent_at is not None for r in rows(uow_factory))
 
 
 def test_two_deliverers_at_once_send_each_row_once(

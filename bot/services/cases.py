@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -58,21 +59,38 @@ class ReferCase:
 
 @dataclass(frozen=True)
 class CaseReferred:
-    """The new case, its first deadlines, and who to tell."""
+    """The new case, its first deadlines, and who to tell.
+
+    ``case_id``: the case's row id; ``referrer``: who referred it; ``owed``: the outbox rows the
+    referral wrote (its card and messages, sent after the commit); none for a replay.
+    """
 
     case: CaseRef
     deadlines: tuple[DeadlineView, ...]
     voting_opened: bool
     business_managers: tuple[str, ...]
     replayed: bool = False
+    case_id: int = 0
+    referrer: str = ""
+    owed: tuple[int, ...] = ()
 
 
-def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferred:
+OweOnRefer = Callable[[UnitOfWork, CaseReferred, datetime], Sequence[int]]
+"""Writes the messages a referral owes into the outbox, in the referral's transaction; returns the
+rows' ids. The caller supplies it (services do not render messages): see
+:func:`bot.referral.owe_referral_messages`."""
+
+
+def refer_case(
+    cmd: ReferCase, *, uow: UnitOfWork, now: datetime, owe: OweOnRefer | None = None
+) -> CaseReferred:
     """Log a referral, allocate its reference and start the deadlines that count from it.
 
     The reference is ``<PREFIX>-<YEAR>-<NNN>``, numbered per board, prefix and year of referral
     (002 §1.1: "allocate a reference number to that referral"); the number comes from a counter
-    row updated atomically, so two referrals at the same moment never share one.
+    row updated atomically, so two referrals at the same moment never share one. With ``owe``,
+    the referral's card and messages are owed in the same transaction, so a Slack failure after
+    the commit cannot lose them; a replayed submission owes nothing again.
 
     Raises:
         NotAllowed: the person is not a member of the board.
@@ -155,8 +173,11 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
             before={"state": before},
             after={"state": after, "round": case.voting_round, "rule": "open_voting_on_referral"},
         )
+    referred = _referred(uow, case, now, replayed=False)
+    if owe is not None:
+        referred = replace(referred, owed=tuple(owe(uow, referred, now)))
     uow.commit()
-    return _referred(uow, case, now, replayed=False)
+    return referred
 
 
 LIMITS = {"pseudonym": 100, "subject_name": 200, "referring_agency": 200}
@@ -218,6 +239,8 @@ def _referred(uow: UnitOfWork, case: CaseRow, now: datetime, *, replayed: bool) 
         voting_opened=case.state is CaseState.VOTING,
         business_managers=tuple(m.slack_id for m in managers),
         replayed=replayed,
+        case_id=case.id or 0,
+        referrer=case.referred_by,
     )
 
 

@@ -143,6 +143,10 @@ CASE_EXAMPLES.update(
             },
         ],
         "referral_ack": [{"case": CASE, "deadlines": (DUE, LATE)}, {"case": CASE, "deadlines": ()}],
+        "referral_done": [
+            {"case": CASE, "deadlines": (DUE, LATE)},
+            {"case": CASE, "deadlines": ()},
+        ],
         "bm_notice": [{"case": CASE, "referrer": mention("U0BEN00001")}],
         "status": [
             {"status": STATUS, "vote_summary": NASTY},
