@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.boards import Role
-from bot.outbox import CARD, CHANNEL, DM, deliver, owe
+from bot.outbox import CHANNEL, DM, owe
 from bot.services.views import RecommendationView
 from bot.services.voting import CloseVoting, VotingClosed, close_voting
 from bot.slack_gateway import SlackGateway
+from bot.steps import owe_card, run_and_send
 from bot.undelivered import CLOSING_PREFIX
 from messages.render import render_message
 from store.uow import UnitOfWork
@@ -73,9 +74,7 @@ def owe_closing_messages(uow: UnitOfWork, closed: VotingClosed, now: datetime) -
     owed.append(
         owe(uow, key=f"{prefix}:notice", kind=CHANNEL, recipient=channel, message=notice, **where)
     )
-    if rec.case.card_channel is not None:
-        card = rec.case.card_channel
-        owed.append(owe(uow, key=f"{prefix}:card", kind=CARD, recipient=card, **where))
+    owed += owe_card(uow, rec.case, closed.case_id, f"{prefix}:card", now)
     return [row_id for row_id in owed if row_id is not None]
 
 
@@ -94,7 +93,10 @@ def close_and_send(
     Raises:
         DomainError: the close was refused (nothing is owed then).
     """
-    with uow_factory() as uow:
-        closed = close_voting(cmd, uow=uow, now=now, owe=owe_closing_messages)
-    deliver(uow_factory, gateway, now=now, ids=closed.owed, instance_id=instance_id)
-    return closed
+    return run_and_send(
+        lambda uow: close_voting(cmd, uow=uow, now=now, owe=owe_closing_messages),
+        uow_factory=uow_factory,
+        gateway=gateway,
+        now=now,
+        instance_id=instance_id,
+    )

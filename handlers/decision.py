@@ -3,7 +3,10 @@
 Authorisation is checked when the modal opens (a refusal is an ephemeral, nothing opens) and
 again by :func:`record_decision` on submission. Afterwards the card is redrawn, the channel
 is told the outcome (reference and pseudonym only) and each business manager gets, by DM, the
-notifications the decision made due, with their dates.
+notifications the decision made due, with their dates. Those messages are owed in the outbox in
+the decision's own transaction and sent right after it commits (:mod:`bot.steps`): a Slack
+failure leaves them owed for the scheduler's next tick, and a redelivered submission owes none
+again.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from bot.deps import Deps, deps_of
 from bot.domain.boards import ReviewType, Role
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.errors import Conflict, NotAllowed
+from bot.outbox import deliver
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.queries import case_status
+from bot.steps import owe_decision
 from handlers.home import refresh_homes
 from handlers.reply import Reply
-from handlers.voting import field_value, refresh_card
+from handlers.voting import field_value
 from messages.ids import ActionId, BlockId, CallbackId
-from messages.render import render_message, render_view
+from messages.render import render_view
 
 if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
     from handlers.commands import ReviewCommand
@@ -107,17 +112,12 @@ def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         board_id=meta["board"],
         idempotency_key=view["id"],
     )
-    with deps.uow_factory() as uow:
-        done = record_decision(cmd, uow=uow, now=deps.clock.now())
+    now = deps.clock.now()
+    with deps.uow_factory() as uow:  # its notice, DMs and card redraw are owed with it
+        done = record_decision(cmd, uow=uow, now=now, owe=owe_decision)
     ack()
     if done.replayed:
         return
-    notice = render_message("decision_notice", case=done.case, decision=done.decision)
-    client.chat_postMessage(channel=done.case.board_channel, **notice)
-    due = render_message("notifications_due", case=done.case, deadlines=done.deadlines)
-    for user in done.business_managers:
-        dm = client.conversations_open(users=user)["channel"]["id"]
-        client.chat_postMessage(channel=dm, **due)
-    refresh_card(client, deps, done.case, None)
+    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=done.owed)
     # The case's state changes for every member; the new deadlines have owners among them.
     refresh_homes(client, deps, board_id=done.case.board_id)

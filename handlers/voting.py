@@ -6,11 +6,18 @@ recommendation, by name, to each decision-maker and sub-group chair privately an
 (reference and pseudonym only) to the channel, through the outbox (:mod:`bot.recommendation`):
 a Slack failure leaves them owed for the scheduler's next tick. The buttons carry the case
 reference as their ``value``.
+
+Every step that changes the card (opening the vote, a vote, a conflict) owes its redraw in the
+outbox in the step's own transaction and sends it right after the commit (:mod:`bot.steps`): a
+Slack failure leaves the card owed, redrawn by a later scheduler tick, never the step undone.
+The voter's own confirmation and App Home are sent directly; a failure there is logged, and the
+step, already recorded, is not reported as failed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +29,10 @@ from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
+from bot.outbox import deliver
 from bot.recommendation import close_and_send
 from bot.services.queries import CaseStatus, case_access, case_by_ref, case_status
-from bot.services.views import CaseRef, VoteCounts
+from bot.services.views import CaseRef
 from bot.services.voting import (
     RATIONALE_LIMIT,
     CastVote,
@@ -34,9 +42,8 @@ from bot.services.voting import (
     VotingOpened,
     cast_vote,
     declare_conflict,
-    open_voting,
 )
-from handlers import cards
+from bot.steps import open_and_send, owe_conflict, owe_vote
 from handlers.home import refresh_homes
 from handlers.reply import Reply
 from messages.ids import ActionId, BlockId, CallbackId
@@ -44,6 +51,8 @@ from messages.render import render_message, render_view
 
 if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
     from handlers.commands import ReviewCommand
+
+log = logging.getLogger(__name__)
 
 VOTE_BUTTONS: dict[str, Recommendation] = {
     ActionId.VOTE_STATUTORY: Recommendation.STATUTORY_REVIEW,
@@ -112,8 +121,9 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
         board_id=meta["board"],
         idempotency_key=view["id"],
     )
-    with deps.uow_factory() as uow:
-        outcome = cast_vote(cmd, uow=uow, now=deps.clock.now())
+    now = deps.clock.now()
+    with deps.uow_factory() as uow:  # the card's redraw is owed with the vote
+        outcome = cast_vote(cmd, uow=uow, now=now, owe=owe_vote)
     ack()
     if meta.get("channel") and not outcome.replayed:
         confirmation = render_message(
@@ -122,8 +132,11 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
             recommendation=outcome.recommendation,
             alternative_type=outcome.alternative_type,
         )
-        client.chat_postEphemeral(channel=meta["channel"], user=cmd.actor, **confirmation)
-    refresh_card(client, deps, outcome.case, outcome.counts)
+        try:
+            client.chat_postEphemeral(channel=meta["channel"], user=cmd.actor, **confirmation)
+        except Exception as exc:  # noqa: BLE001 - the vote is recorded; the card still goes
+            log.warning("vote confirmation not sent: %s", type(exc).__name__)
+    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=outcome.owed)
     refresh_homes(client, deps, [cmd.actor])  # the case leaves (or stays off) their pending votes
 
 
@@ -146,10 +159,11 @@ def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         reason=field_value(view, BlockId.CONFLICT_REASON) or "",
         board_id=meta["board"],
     )
-    with deps.uow_factory() as uow:
-        outcome = declare_conflict(cmd, uow=uow, now=deps.clock.now())
+    now = deps.clock.now()
+    with deps.uow_factory() as uow:  # the card's redraw is owed with the conflict
+        outcome = declare_conflict(cmd, uow=uow, now=now, owe=owe_conflict)
     ack()
-    refresh_card(client, deps, outcome.case, outcome.counts)
+    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=outcome.owed)
     refresh_homes(client, deps, [cmd.actor])  # a conflicted member has no vote pending
 
 
@@ -200,9 +214,13 @@ def handle_close_command(
 
 
 def _open(client: WebClient, deps: Deps, reference: str, user: str) -> VotingOpened:
-    with deps.uow_factory() as uow:
-        opened = open_voting(OpenVoting(reference, user), uow=uow, now=deps.clock.now())
-    refresh_card(client, deps, opened.case, None)
+    """Open the vote; the card's redraw (with the vote buttons) is owed, then sent at once."""
+    opened = open_and_send(
+        OpenVoting(reference, user),
+        uow_factory=deps.uow_factory,
+        gateway=deps.gateway_for(client),
+        now=deps.clock.now(),
+    )
     # The eligible voters gain a pending vote; every member sees the case's new state.
     refresh_homes(client, deps, opened.eligible, board_id=opened.case.board_id)
     return opened
@@ -254,14 +272,6 @@ def field_value(view: dict[str, Any], block_id: str) -> str | None:
     field = view["state"]["values"].get(block_id, {}).get(ActionId.FIELD) or {}
     option = field.get("selected_option") or {}
     return field.get("value") or option.get("value") or field.get("selected_date")
-
-
-def refresh_card(client: WebClient, deps: Deps, case: CaseRef, counts: VoteCounts | None) -> None:
-    """Redraw the case's one card, with the counts only when the board lets the channel see them.
-
-    :mod:`handlers.cards` owns the card; a case without a posted card is left alone.
-    """
-    cards.refresh_card(client, case, counts=counts, deps=deps)
 
 
 def _status(deps: Deps, reference: str, user: str) -> CaseStatus:

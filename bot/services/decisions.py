@@ -15,6 +15,7 @@ from bot.domain.protocols import Event
 from bot.services.cases import convert_type
 from bot.services.common import (
     CaseContext,
+    Owe,
     audit,
     board_calendar,
     case_context,
@@ -26,6 +27,7 @@ from bot.services.common import (
     move,
     start_deadlines,
     today_of,
+    with_owed,
 )
 from bot.services.views import CaseRef, DeadlineView, DecisionView
 from store.models import DeadlineRow, DecisionRow
@@ -49,18 +51,34 @@ class RecordDecision:
 
 @dataclass(frozen=True)
 class DecisionRecorded:
-    """The decision, the deadlines it started and met, and who to send the notifications list."""
+    """The decision, the deadlines it started and met, and who to send the notifications list.
+
+    ``case_id``: the case's row id; ``owed``: the outbox rows the step wrote (sent after the
+    commit; none for a replay).
+    """
 
     case: CaseRef
     decision: DecisionView
     deadlines: tuple[DeadlineView, ...]
     completed: tuple[DeadlineView, ...]
     business_managers: tuple[str, ...]
+    case_id: int
     replayed: bool = False
+    owed: tuple[int, ...] = ()
 
 
-def record_decision(cmd: RecordDecision, *, uow: UnitOfWork, now: datetime) -> DecisionRecorded:
+def record_decision(
+    cmd: RecordDecision,
+    *,
+    uow: UnitOfWork,
+    now: datetime,
+    owe: Owe[DecisionRecorded] | None = None,
+) -> DecisionRecorded:
     """Record the decision on a case awaiting one; only its decision-maker may.
+
+    With ``owe``, the messages the decision owes (the channel notice, the business managers'
+    DMs, the card's redraw) are owed in its transaction, so a Slack failure cannot lose them; a
+    replay owes nothing.
 
     "The final decision ... rests with SSCB independent Chair" (Source:
     002_0ceef0fde733de82.txt §1.2); the reasons are required (same section). The decision starts
@@ -133,8 +151,10 @@ def record_decision(cmd: RecordDecision, *, uow: UnitOfWork, now: datetime) -> D
             "cancelled": due_summary(cancelled),
         },
     )
+    recorded = _recorded(uow, ctx, decision, created, completed, now, replayed=False)
+    recorded = with_owed(uow, recorded, now, owe)
     uow.commit()
-    return _recorded(uow, ctx, decision, created, completed, now, replayed=False)
+    return recorded
 
 
 def _refuse_second(uow: UnitOfWork, ctx: CaseContext) -> None:
@@ -161,12 +181,14 @@ def _recorded(
 ) -> DecisionRecorded:
     calendar, today = board_calendar(ctx.board), today_of(now)
     managers = uow.members.with_role(ctx.board.id, Role.BUSINESS_MANAGER)
+    assert ctx.case.id is not None
     return DecisionRecorded(
         case=case_ref(ctx.case, ctx.board),
         decision=decision_view(decision),
         deadlines=tuple(deadline_view(d, ctx.case, calendar, today) for d in created),
         completed=tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
         business_managers=tuple(m.slack_id for m in managers),
+        case_id=ctx.case.id,
         replayed=replayed,
     )
 

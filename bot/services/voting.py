@@ -7,8 +7,7 @@ Each member's recommendation is recorded by name, every version kept (Source:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.boards import ReviewType, Role
@@ -20,6 +19,7 @@ from bot.domain.votes import Recommendation, can_vote
 from bot.services.common import (
     SYSTEM,
     CaseContext,
+    Owe,
     audit,
     board_calendar,
     case_context,
@@ -31,6 +31,7 @@ from bot.services.common import (
     move,
     start_deadlines,
     today_of,
+    with_owed,
 )
 from bot.services.tally import eligible_members, recommendation_view, vote_counts
 from bot.services.views import CaseRef, DeadlineView, RecommendationView, VoteCounts
@@ -51,16 +52,27 @@ class OpenVoting:
 
 @dataclass(frozen=True)
 class VotingOpened:
-    """The case open for votes, the round, who may vote, and the vote's deadline if any."""
+    """The case open for votes, the round, who may vote, and the vote's deadline if any.
+
+    ``case_id``: the case's row id; ``owed``: the outbox rows the step wrote (sent after the
+    commit).
+    """
 
     case: CaseRef
     round: int
     eligible: tuple[str, ...]
     deadline: DeadlineView | None
+    case_id: int
+    owed: tuple[int, ...] = ()
 
 
-def open_voting(cmd: OpenVoting, *, uow: UnitOfWork, now: datetime) -> VotingOpened:
-    """Open a new voting round. Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting."""
+def open_voting(
+    cmd: OpenVoting, *, uow: UnitOfWork, now: datetime, owe: Owe[VotingOpened] | None = None
+) -> VotingOpened:
+    """Open a new voting round. Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting.
+
+    With ``owe``, the messages the step owes (the card's redraw) are owed in its transaction.
+    """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.CHAIR}, "open voting")
     before, after = move(ctx, Trigger.OPEN_VOTING, now)
@@ -73,17 +85,21 @@ def open_voting(cmd: OpenVoting, *, uow: UnitOfWork, now: datetime) -> VotingOpe
         before={"state": before},
         after={"state": after, "round": ctx.case.voting_round},
     )
-    uow.commit()
     today = today_of(now)
     step = set(ctx.board.step_rules.get(Trigger.CLOSE_VOTING, ()))
     due = [d for d in uow.deadlines.of_case(ctx.case.id) if d.rule_id in step]
     running = [d for d in due if d.status.is_running]
-    return VotingOpened(
+    assert ctx.case.id is not None
+    opened = VotingOpened(
         case_ref(ctx.case, ctx.board),
         ctx.case.voting_round,
         tuple(m.slack_id for m in eligible_members(uow, ctx)),
         deadline_view(running[0], ctx.case, board_calendar(ctx.board), today) if running else None,
+        ctx.case.id,
     )
+    opened = with_owed(uow, opened, now, owe)
+    uow.commit()
+    return opened
 
 
 @dataclass(frozen=True)
@@ -114,10 +130,18 @@ class VoteCast:
     changed: bool
     replayed: bool
     counts: VoteCounts
+    case_id: int
+    ballot_id: int
+    owed: tuple[int, ...] = ()
 
 
-def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
+def cast_vote(
+    cmd: CastVote, *, uow: UnitOfWork, now: datetime, owe: Owe[VoteCast] | None = None
+) -> VoteCast:
     """Record a vote, or a change of vote, while voting is open.
+
+    With ``owe``, the messages a new ballot owes (the card's redraw) are owed in its
+    transaction; a replay owes nothing.
 
     Raises:
         NotAllowed: not a voting member, conflicted, or voting not open.
@@ -192,8 +216,10 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
             "rationale_sha256": digest(rationale),
         },
     )
+    cast = _cast(uow, ctx, ballot, changed=previous is not None, replayed=False)
+    cast = with_owed(uow, cast, now, owe)
     uow.commit()
-    return _cast(uow, ctx, ballot, changed=previous is not None, replayed=False)
+    return cast
 
 
 def _check_alternative(recommendation: Recommendation, alternative: ReviewType | None) -> None:
@@ -207,6 +233,7 @@ def _check_alternative(recommendation: Recommendation, alternative: ReviewType |
 def _cast(
     uow: UnitOfWork, ctx: CaseContext, ballot: BallotRow, *, changed: bool, replayed: bool
 ) -> VoteCast:
+    assert ctx.case.id is not None and ballot.id is not None
     return VoteCast(
         case_ref(ctx.case, ctx.board),
         ballot.recommendation,
@@ -215,6 +242,8 @@ def _cast(
         changed,
         replayed,
         vote_counts(uow, ctx),
+        ctx.case.id,
+        ballot.id,
     )
 
 
@@ -233,17 +262,31 @@ class ConflictDeclared:
     """The declared conflict.
 
     ``already_declared``: nothing new was recorded; ``vote_withdrawn``: the member's vote in the
-    current round no longer counts.
+    current round no longer counts; ``case_id``: the case's row id; ``conflict_id``: the
+    conflict's row id (None when already declared); ``owed``: the outbox rows the step wrote.
     """
 
     case: CaseRef
     already_declared: bool
     vote_withdrawn: bool
     counts: VoteCounts
+    case_id: int
+    conflict_id: int | None = None
+    owed: tuple[int, ...] = ()
 
 
-def declare_conflict(cmd: DeclareConflict, *, uow: UnitOfWork, now: datetime) -> ConflictDeclared:
-    """Record a member's conflict; from then on they do not vote on the case (002 §2.1)."""
+def declare_conflict(
+    cmd: DeclareConflict,
+    *,
+    uow: UnitOfWork,
+    now: datetime,
+    owe: Owe[ConflictDeclared] | None = None,
+) -> ConflictDeclared:
+    """Record a member's conflict; from then on they do not vote on the case (002 §2.1).
+
+    With ``owe``, the messages a new conflict owes (the card's redraw) are owed in its
+    transaction; a conflict declared already owes nothing.
+    """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     if ctx.member is None:
         raise NotAllowed("Only members declare conflicts.")
@@ -251,7 +294,9 @@ def declare_conflict(cmd: DeclareConflict, *, uow: UnitOfWork, now: datetime) ->
         raise InvalidTransition(f"{ctx.case.reference} is closed.")
     reason = require_reason(cmd.reason)
     if uow.conflicts.find(ctx.case.id, ctx.member.id) is not None:
-        return ConflictDeclared(case_ref(ctx.case, ctx.board), True, False, vote_counts(uow, ctx))
+        return ConflictDeclared(
+            case_ref(ctx.case, ctx.board), True, False, vote_counts(uow, ctx), ctx.case.id
+        )
     voted = any(
         b.member_id == ctx.member.id
         for b in uow.ballots.current(ctx.case.id, ctx.case.voting_round)
@@ -275,8 +320,17 @@ def declare_conflict(cmd: DeclareConflict, *, uow: UnitOfWork, now: datetime) ->
             "vote_withdrawn": withdrawn,
         },
     )
+    declared = ConflictDeclared(
+        case_ref(ctx.case, ctx.board),
+        False,
+        withdrawn,
+        vote_counts(uow, ctx),
+        ctx.case.id,
+        conflict.id,
+    )
+    declared = with_owed(uow, declared, now, owe)
     uow.commit()
-    return ConflictDeclared(case_ref(ctx.case, ctx.board), False, withdrawn, vote_counts(uow, ctx))
+    return declared
 
 
 @dataclass(frozen=True)
@@ -304,7 +358,7 @@ class VotingClosed:
     owed: tuple[int, ...] = ()
 
 
-OweOnClose = Callable[[UnitOfWork, VotingClosed, datetime], Sequence[int]]
+OweOnClose = Owe[VotingClosed]
 """Writes the messages a close owes into the outbox, in the close's transaction; returns the
 rows' ids. The caller supplies it (services do not render messages): see
 :func:`bot.recommendation.owe_closing_messages`."""
@@ -367,7 +421,6 @@ def close_voting(
         tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
         ctx.case.id,
     )
-    if owe is not None:
-        closed = replace(closed, owed=tuple(owe(uow, closed, now)))
+    closed = with_owed(uow, closed, now, owe)
     uow.commit()
     return closed

@@ -56,9 +56,11 @@ def tick(uow_factory, slack_settings, clock):
     return lambda: run_once(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="t")
 
 
-def outbox(uow_factory) -> list[OutboxRow]:
+def outbox(uow_factory, prefix: str = "voting_closed:") -> list[OutboxRow]:
+    """Return the rows owed so far whose key starts with ``prefix`` (by default, the closes')."""
     with uow_factory() as uow:
-        return list(uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)))
+        rows = uow.session.exec(select(OutboxRow).order_by(OutboxRow.id))
+        return [r for r in rows if r.dedupe_key.startswith(prefix)]
 
 
 def accepted(slack_api, method: str = "chat.postMessage") -> list[dict]:
