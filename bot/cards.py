@@ -1,9 +1,9 @@
 """The case card's content: one template (``case_card``), drawn for listeners and jobs alike.
 
-:mod:`handlers.cards` posts and redraws the card after a listener's step; the outbox
-(:mod:`bot.outbox`) redraws it after a step a job took, such as closing a vote at its deadline.
-Both draw it here, so the card looks the same whoever changed the case. The card names the case
-by reference and pseudonym only (PRODUCT.md §Confidentiality).
+The outbox (:mod:`bot.outbox`) posts it after a referral (kind ``post_card``) and redraws it after
+every later step (kind ``card``), a listener's or a job's, drawing it here when it is sent, so the
+card looks the same whoever changed the case and a late retry never shows an older state. The
+card names the case by reference and pseudonym only (PRODUCT.md §Confidentiality).
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +15,7 @@ from bot.domain.protocols import Event
 from bot.domain.pseudonym import pseudonym_problem
 from bot.services.common import (
     CaseContext,
+    Owe,
     audit,
     board_calendar,
     board_config,
@@ -28,6 +28,7 @@ from bot.services.common import (
     move,
     start_deadlines,
     today_of,
+    with_owed,
 )
 from bot.services.views import CaseRef, DeadlineView
 from store.models import CaseRow, CaseSubjectRow, DeadlineRow, ReviewConversionRow
@@ -75,10 +76,9 @@ class CaseReferred:
     owed: tuple[int, ...] = ()
 
 
-OweOnRefer = Callable[[UnitOfWork, CaseReferred, datetime], Sequence[int]]
+OweOnRefer = Owe[CaseReferred]
 """Writes the messages a referral owes into the outbox, in the referral's transaction; returns the
-rows' ids. The caller supplies it (services do not render messages): see
-:func:`bot.referral.owe_referral_messages`."""
+rows' ids: :func:`bot.referral.owe_referral_messages`."""
 
 
 def refer_case(
@@ -173,9 +173,7 @@ def refer_case(
             before={"state": before},
             after={"state": after, "round": case.voting_round, "rule": "open_voting_on_referral"},
         )
-    referred = _referred(uow, case, now, replayed=False)
-    if owe is not None:
-        referred = replace(referred, owed=tuple(owe(uow, referred, now)))
+    referred = with_owed(uow, _referred(uow, case, now, replayed=False), now, owe)
     uow.commit()
     return referred
 
