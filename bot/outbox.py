@@ -221,7 +221,7 @@ def _lease(
 def _send(
     uow_factory: UowFactory, gateway: SlackGateway, job: _Job, now: datetime
 ) -> Sent | RetryLater | PermanentFailure | None:
-    """Make the row's Slack call; None when there is nothing to send (a case with no card)."""
+    """Make the row's Slack call; None when there is nothing to send (a case gone)."""
     attempt = job.attempts + 1
     message = job.message
     if job.kind == DM and not _still_on_board(uow_factory, job):
@@ -239,31 +239,32 @@ def _send(
                 return None
             ref, card = current_card(uow, case.board_id, case.reference, today=today_of(now))
         if ref.card_channel is None or ref.card_ts is None:
-            return None
+            # Its first post failed for good (the bot not yet in the channel): post it now.
+            return _post_card(uow_factory, gateway, job, now, channel=ref.board_channel)
         return gateway.update_message(
             ref.card_channel, ref.card_ts, card["text"], card["blocks"], attempt=attempt
         )
     if job.kind == POST_CARD:
-        return _post_card(uow_factory, gateway, job, now)
+        return _post_card(uow_factory, gateway, job, now, channel=job.recipient)
     return PermanentFailure(f"unknown_kind:{job.kind}"[:60], FailureScope.MESSAGE)
 
 
 def _post_card(
-    uow_factory: UowFactory, gateway: SlackGateway, job: _Job, now: datetime
+    uow_factory: UowFactory, gateway: SlackGateway, job: _Job, now: datetime, *, channel: str
 ) -> Sent | RetryLater | PermanentFailure | None:
-    """Post the case's card in the row's channel and store where it is on the case.
+    """Post the case's card in ``channel`` and store where it is on the case.
 
     The card is drawn from the case as it is now. None (nothing sent) when the case is gone or
-    already has a card: a case has one canonical card.
+    already has a card: a case has one canonical card. Used by a referral's ``post_card`` row,
+    and by a later step's redraw of a case whose first post Slack refused for good, so the card
+    appears with the next step once the bot is in the channel.
     """
     with uow_factory() as uow:
         case = uow.cases.get(job.case_id) if job.case_id is not None else None
         if case is None or case.card_ts is not None:
             return None
         ref, card = current_card(uow, case.board_id, case.reference, today=today_of(now))
-    outcome = gateway.post_message(
-        job.recipient, card["text"], card["blocks"], attempt=job.attempts + 1
-    )
+    outcome = gateway.post_message(channel, card["text"], card["blocks"], attempt=job.attempts + 1)
     if isinstance(outcome, Sent) and outcome.ts is not None:
         with uow_factory() as uow:
             where = SetCaseCard(ref.board_id, ref.reference, outcome.channel, outcome.ts)

@@ -67,16 +67,18 @@ def run_and_send(
 
 
 def owe_card(uow: UnitOfWork, case: CaseRef, case_id: int, key: str, now: datetime) -> list[int]:
-    """Owe the case card's redraw (drawn when it is sent); nothing for a case with no card."""
-    if case.card_channel is None:
-        return []
+    """Owe the case card's redraw (drawn when it is sent).
+
+    A case with no card (its first post refused for good, the bot not then in the channel) is
+    owed one too: the redraw posts it in the board's channel (:func:`bot.outbox.deliver`).
+    """
     row_id = owe(
         uow,
         board_id=case.board_id,
         case_id=case_id,
         key=key,
         kind=CARD,
-        recipient=case.card_channel,
+        recipient=case.card_channel or case.board_channel,
         now=now,
     )
     return [row_id] if row_id is not None else []

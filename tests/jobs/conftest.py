@@ -148,6 +148,7 @@ def voting_case(make_case, uow_factory, clock) -> Callable[..., str]:
             case = uow.cases.by_reference(SURREY, reference)
             case.state = CaseState.VOTING
             case.voting_round = 1
+            case.card_channel, case.card_ts = board.channel_id, "1767000000.000100"  # as referred
             for slack_id in voted:
                 member = surrey_member(uow, slack_id)
                 uow.ballots.add(

@@ -10,11 +10,12 @@ from slack_bolt import App, BoltResponse
 from sqlmodel import col, select
 
 from bot.domain.boards import ReviewType
-from bot.services.cases import ReferCase, refer_case
+from bot.services.cases import ReferCase, SetCaseCard, refer_case, set_case_card
 from messages.ids import ActionId
 from store.models import AuditEventRow, DeadlineRow
 from tests.fakes.api_checks import check_response_url
 from tests.fakes.signing import (
+    CHANNEL_ID,
     TEAM_ID,
     block_actions_payload,
     bolt_request,
@@ -34,8 +35,16 @@ BEN, PRIYA, TOM, ANA, GRACE, SAM = (
 )
 
 
+CARD_TS = "1767000000.000100"
+"""Where :func:`refer` says the case's card was posted (as the referral's outbox row does)."""
+
+
 def refer(uow_factory, clock) -> str:
-    """Refer an SCR to the Surrey board through the service; return its reference."""
+    """Refer an SCR to the Surrey board through the service, its card in the board's channel.
+
+    Returns:
+        The case's reference.
+    """
     cmd = ReferCase(
         board_id="surrey-children",
         actor=BEN,
@@ -45,7 +54,11 @@ def refer(uow_factory, clock) -> str:
         summary="Bruising noticed at nursery.",
     )
     with uow_factory() as uow:
-        return refer_case(cmd, uow=uow, now=clock.now()).case.reference
+        reference = refer_case(cmd, uow=uow, now=clock.now()).case.reference
+    with uow_factory() as uow:
+        where = SetCaseCard("surrey-children", reference, CHANNEL_ID, CARD_TS)
+        set_case_card(where, uow=uow, now=clock.now())
+    return reference
 
 
 def slash(app: App, slack_api, text: str, user: str = BEN) -> BoltResponse:

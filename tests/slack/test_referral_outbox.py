@@ -166,6 +166,27 @@ def test_a_card_the_bot_may_not_post_tells_the_business_manager_and_the_referral
     assert not any(word in json.dumps(told) for word in IDENTIFYING)
 
 
+def test_a_card_never_posted_is_posted_by_the_next_step_once_the_bot_may_post(
+    app, slack_api, uow_factory, clock, tick
+):
+    slack_api.fail_next("chat.postMessage", error="not_in_channel", when={"channel": CHANNEL_ID})
+    refer(app, slack_api)
+    assert cards(slack_api) == []
+    # The bot is invited to the channel; the chair opens voting by command (there is no card).
+    command(app, slack_api, "open RR-2026-001", PRIYA)
+    tick()
+
+    [card] = cards(slack_api)
+    case = the_case(uow_factory)
+    assert (case.card_channel, case.card_ts) == (CHANNEL_ID, card_ts(slack_api))
+    actions = json.dumps(card["blocks"])
+    assert ActionId.DECLARE_CONFLICT.value in actions  # drawn now: voting is open
+    assert ActionId.OPEN_VOTING.value not in actions
+    assert not any(word in json.dumps(card) for word in IDENTIFYING)
+    tick()
+    assert len(cards(slack_api)) == 1 and slack_api.calls_to("chat.update") == []
+
+
 def test_a_business_manager_slack_no_longer_knows_does_not_stop_the_others_being_told(
     app, slack_api, uow_factory, clock
 ):
