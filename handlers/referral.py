@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, STATUTORY_BY_KIND, ReviewType
 from bot.domain.errors import NotAllowed
+from bot.domain.pseudonym import pseudonym_problem
 from bot.outbox import deliver
 from bot.referral import owe_referral_messages
 from bot.services.cases import ReferCase, refer_case
@@ -167,8 +168,13 @@ class ReferralForm:
         errors: dict[str, str] = {}
         if not self.pseudonym:
             errors[BlockId.PSEUDONYM] = 'Please give a pseudonym such as "Child A".'
-        elif self.subject_name and self.pseudonym.lower() == self.subject_name.lower():
-            errors[BlockId.PSEUDONYM] = "The pseudonym must not be the subject's name."
+        elif problem := pseudonym_problem(
+            self.pseudonym,
+            name=self.subject_name,
+            date_of_birth=self.date_of_birth,
+            address=self.address,
+        ):
+            errors[BlockId.PSEUDONYM] = problem  # the service refuses it too, less helpfully
         if self.review_type not in set(ReviewType):
             errors[BlockId.REVIEW_TYPE] = "Please choose a review type."
         for block, value, label in (
