@@ -7,14 +7,18 @@ can build as many as it likes, each against its own fake Slack API and database.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 import handlers
 from bot.clock import Clock
 from bot.config import Settings
-from bot.deps import CONTEXT_KEY, Deps, UowFactory, listener_gateway
+from bot.deps import CONTEXT_KEY, Deps, UowFactory
+from bot.notify.owed import owing
+from bot.notify.sender import Sender
+from bot.slack_gateway import SlackGateway
 from handlers.errors import handle_error
 
 
@@ -24,6 +28,7 @@ def create_app(
     client: WebClient,
     uow_factory: UowFactory,
     clock: Clock,
+    sender: Sender | None = None,
 ) -> App:
     """Build the Bolt app.
 
@@ -36,18 +41,28 @@ def create_app(
     it), nothing is lost when an instance stops between the acknowledgement and the work (several
     instances run behind a load balancer), and tests see every Slack call once ``dispatch``
     returns, with no waiting. The cost: a listener must finish inside Slack's 3 seconds, which a
-    listener that does one transaction and one Slack call does; the client retries at most once.
+    listener does: it runs one transaction and answers; whatever else its step owes Slack (the
+    card, DMs, App Homes) is written to the outbox in that transaction and sent by the sender.
+
+    With a running sender loop (``casedesk run``) the commit wakes it and the listener never
+    waits for Slack. Without one (tests, a script), what a request owed is sent on the request's
+    thread once its listener has answered, so a test sees every call once ``dispatch`` returns.
 
     Args:
         settings: the configuration; its signing secret verifies HTTP requests.
         client: the Web API client, from :func:`bot.slack_client.make_web_client`.
-        uow_factory: makes a unit of work (``store``).
+        uow_factory: makes a unit of work (``store``), without commit hooks: the app's own
+            owe what their use cases change (:func:`bot.notify.owed.owing`).
         clock: the clock listeners read the time from.
+        sender: the process's sender; None: one over ``client``, unspaced, drained per request.
 
     Raises:
         slack_bolt.error.BoltError: Slack refused the client's token (``auth.test``).
     """
-    app = App(
+    if sender is None:
+        sender = Sender(uow_factory, SlackGateway(client, min_interval_per_channel=0.0), clock)
+    app = _App(
+        sender,
         client=client,
         # Without a signing secret (Socket Mode needs none) an unguessable one is used, so an
         # HTTP request can never pass verification: the app fails closed.
@@ -61,9 +76,9 @@ def create_app(
     )
     deps = Deps(
         settings=settings,
-        uow_factory=uow_factory,
+        uow_factory=owing(uow_factory, clock, sender.wake),
         clock=clock,
-        gateway=listener_gateway(client),
+        sender=sender,
     )
 
     def inject_deps(context, next) -> None:  # noqa: A002 - Bolt passes it by this name
@@ -74,3 +89,22 @@ def create_app(
     app.error(handle_error)
     handlers.register_all(app)
     return app
+
+
+class _App(App):
+    """Bolt's app, which sends what a request owed once it is answered if no sender loop runs.
+
+    Bolt runs global middleware before the listener, so the sending cannot be a middleware: it
+    follows :meth:`dispatch`, which every adapter (HTTP, Socket Mode) and test calls.
+    """
+
+    def __init__(self, sender: Sender, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._sender = sender
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Answer the request; then, with no sender loop to wake, send what it owed."""
+        response = super().dispatch(req)
+        if not self._sender.running:
+            self._sender.drain_if_woken()
+        return response

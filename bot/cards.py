@@ -1,6 +1,6 @@
 """The case card's content: one template (``case_card``), drawn for listeners and jobs alike.
 
-The outbox (:mod:`bot.outbox`) posts it after a referral (kind ``post_card``) and redraws it after
+The outbox (:mod:`bot.notify`) posts it after a referral (kind ``post_card``) and redraws it after
 every later step (kind ``card``), a listener's or a job's, drawing it here when it is sent, so the
 card looks the same whoever changed the case and a late retry never shows an older state. The
 card names the case by reference and pseudonym only (PRODUCT.md §Confidentiality).

@@ -16,16 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk import WebClient
-
 from bot.clock import Clock
 from bot.config import Settings
-from bot.slack_gateway import SlackGateway
 
 CONTEXT_KEY = "deps"
 """The key of :class:`Deps` in Bolt's per-request ``context``."""
 
-UowFactory = Callable[[], Any]
+UowFactory = Callable[..., Any]
 """Makes a unit of work (``store``): a context manager that commits once per use case."""
 
 
@@ -35,30 +32,17 @@ class Deps:
 
     Attributes:
         settings: the validated configuration.
-        uow_factory: makes a unit of work for one use case.
+        uow_factory: makes a unit of work for one use case; its commit owes what the use case
+            changed (:mod:`bot.notify.owed`) and wakes the sender.
         clock: tells the time (Europe/London); never ``datetime.now()`` in a handler.
-        gateway: sends owed messages (the outbox) over the app's own client; ``create_app``
-            sets it. Read it through :meth:`gateway_for`.
+        sender: sends what is owed (:class:`bot.notify.sender.Sender`); listeners never call
+            it: a commit wakes it.
     """
 
     settings: Settings
     uow_factory: UowFactory
     clock: Clock
-    gateway: SlackGateway | None = None
-
-    def gateway_for(self, client: WebClient) -> SlackGateway:
-        """Return the app's gateway, or one over ``client`` when these deps were built bare."""
-        return self.gateway if self.gateway is not None else listener_gateway(client)
-
-
-def listener_gateway(client: WebClient) -> SlackGateway:
-    """Return a gateway for listeners over Bolt's client: unspaced, as the client's calls are.
-
-    A listener makes a handful of calls and must finish inside Slack's 3 seconds, so it neither
-    waits for its own spacing nor defers for it; Slack's 429 (and the client's one retry) is the
-    backstop, and whatever still fails stays owed in the outbox for the scheduler's next tick.
-    """
-    return SlackGateway(client, min_interval_per_channel=0.0)
+    sender: Any = None
 
 
 def deps_of(context: Mapping[str, Any]) -> Deps:

@@ -56,6 +56,7 @@ class Runtime:
         client: the Web API client every Slack call goes through.
         app: the Bolt app.
         clock: the clock.
+        sender: the one sender of owed messages (its loop started by ``casedesk run``).
     """
 
     settings: Settings
@@ -64,6 +65,7 @@ class Runtime:
     client: WebClient
     app: App
     clock: Clock
+    sender: Any
 
     def health_check(self) -> None:
         """Raise unless the database answers ``SELECT 1``."""
@@ -71,7 +73,8 @@ class Runtime:
             conn.exec_driver_sql("SELECT 1")
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Stop the sender after its current message, then release the database connections."""
+        self.sender.stop()
         self.engine.dispose()
 
 
@@ -92,19 +95,25 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         ConfigError: Slack refused the token, or the Web API could not be reached.
     """
     # Imported here: the store (SQLAlchemy, models) loads only when the bot starts.
+    from bot.notify.owed import owing
+    from bot.notify.sender import Sender
+    from bot.slack_gateway import SlackGateway
     from store.db import make_engine
     from store.uow import make_uow_factory
 
     client = make_web_client(settings)
     verify_token(client, settings)
     engine = make_engine(settings.database_url)
-    uow_factory = make_uow_factory(engine)
+    plain = make_uow_factory(engine)
     clock = clock or SystemClock()
     check_schema(engine)
     if settings.board_path is not None:
-        sync_board_at_start(settings.board_path, uow_factory=uow_factory, clock=clock)
-    app = create_app(settings, client=client, uow_factory=uow_factory, clock=clock)
-    return Runtime(settings, engine, uow_factory, client, app, clock)
+        sync_board_at_start(settings.board_path, uow_factory=plain, clock=clock)
+    # The process's one gateway: the sender sleeps through a channel's spacing up to 2 s.
+    sender = Sender(plain, SlackGateway(client, max_wait=2.0), clock)
+    uow_factory = owing(plain, clock, sender.wake)
+    app = create_app(settings, client=client, uow_factory=plain, clock=clock, sender=sender)
+    return Runtime(settings, engine, uow_factory, client, app, clock, sender)
 
 
 def check_schema(engine: Any) -> None:

@@ -4,9 +4,8 @@ Authorisation is checked when the modal opens (a refusal is an ephemeral, nothin
 again by :func:`record_decision` on submission. Afterwards the card is redrawn, the channel
 is told the outcome (reference and pseudonym only) and each business manager gets, by DM, the
 notifications the decision made due, with their dates. Those messages are owed in the outbox in
-the decision's own transaction and sent right after it commits (:mod:`bot.steps`): a Slack
-failure leaves them owed for the scheduler's next tick, and a redelivered submission owes none
-again.
+the decision's own transaction (:mod:`bot.notify.owed`) and sent by the sender after the answer:
+a Slack failure delays them, and a redelivered submission owes none again.
 """
 
 from __future__ import annotations
@@ -22,11 +21,8 @@ from bot.deps import Deps, deps_of
 from bot.domain.boards import ReviewType, Role
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.errors import Conflict, NotAllowed
-from bot.outbox import deliver
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.queries import case_status
-from bot.steps import owe_decision
-from handlers.home import refresh_homes
 from handlers.reply import Reply
 from handlers.voting import field_value
 from messages.ids import ActionId, BlockId, CallbackId
@@ -88,10 +84,7 @@ def open_decision_modal(
 
 
 def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
-    """Record the decision; tell the channel and the business managers; redraw the card.
-
-    Then refresh the board's members' App Homes (a failed refresh is logged, the decision stands).
-    """
+    """Record the decision; its notice, DMs, card and App Homes are owed with it."""
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     picked = field_value(view, BlockId.DECISION_DATE)
     decided_on = date.fromisoformat(picked) if picked else None
@@ -112,12 +105,6 @@ def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         board_id=meta["board"],
         idempotency_key=view["id"],
     )
-    now = deps.clock.now()
-    with deps.uow_factory() as uow:  # its notice, DMs and card redraw are owed with it
-        done = record_decision(cmd, uow=uow, now=now, owe=owe_decision)
+    with deps.uow_factory() as uow:
+        record_decision(cmd, uow=uow, now=deps.clock.now())
     ack()
-    if done.replayed:
-        return
-    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=done.owed)
-    # The case's state changes for every member; the new deadlines have owners among them.
-    refresh_homes(client, deps, board_id=done.case.board_id)

@@ -24,7 +24,6 @@ from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import case_status
 from bot.services.views import DeadlineView
-from handlers.home import refresh_homes
 from handlers.reply import Reply
 from handlers.voting import field_value
 from messages.ids import BlockId, CallbackId
@@ -111,7 +110,7 @@ def handle_extend_submission(
 ):
     """Extend the chosen deadline; anything missing or refused is an error on its field.
 
-    Then refresh the board's members' homes (the deadline's owners and the case's next date).
+    The card (the deadline's new date) and the board's App Homes are owed with it.
     """
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     cmd, errors = _extend_command(view, meta, body["user"]["id"])
@@ -120,7 +119,7 @@ def handle_extend_submission(
         return
     try:
         with deps.uow_factory() as uow:
-            extended = extend_deadline(cmd, uow=uow, now=deps.clock.now())
+            extend_deadline(cmd, uow=uow, now=deps.clock.now())
     except ExtensionRefused as err:
         errors = {_block(view, field): problem for field, problem in err.problems.items()}
         ack(response_action="errors", errors=errors)
@@ -129,7 +128,6 @@ def handle_extend_submission(
         ack(response_action="errors", errors={_block(view, ExtensionField.DEADLINE): str(err)})
         return
     ack()
-    refresh_homes(client, deps, board_id=extended.case.board_id)
 
 
 def _block(view: dict[str, Any], field: ExtensionField) -> str:

@@ -19,11 +19,8 @@ from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, STATUTORY_BY_KIND, ReviewType
 from bot.domain.errors import NotAllowed
 from bot.domain.pseudonym import pseudonym_problem
-from bot.outbox import deliver
-from bot.referral import owe_referral_messages
 from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
-from handlers.home import refresh_homes
 from handlers.reply import Reply
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_view
@@ -84,13 +81,12 @@ def referral_modal(deps: Deps, user: str) -> dict[str, Any]:
 def handle_referral_submission(
     ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context
 ) -> None:
-    """Refer the case; post its card; tell the referrer and the business managers.
+    """Refer the case; its card, the DMs and the App Homes are owed with it.
 
-    The modal is replaced by the reference (``referral_done``). The card and the DMs are owed in
-    the referral's transaction (:mod:`bot.referral`) and sent right after the acknowledgement;
-    what Slack refuses stays owed for the scheduler's tick, and the referral stands whatever
-    Slack does. Then refresh the App Home of the referrer and of the business managers (their
-    open cases changed); a home that fails to publish is logged.
+    The modal is replaced by the reference (``referral_done``), so the referrer has it whatever
+    Slack does next. The card and the DMs are owed in the referral's transaction
+    (:mod:`bot.notify.owed`) and sent by the sender after the answer; the referral stands
+    whatever Slack does.
     """
     deps = deps_of(context)
     form = ReferralForm.parse(view)
@@ -98,17 +94,11 @@ def handle_referral_submission(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    user = body["user"]["id"]
-    now = deps.clock.now()
     with deps.uow_factory() as uow:
-        cmd = form.command(user, view["id"])
-        referred = refer_case(cmd, uow=uow, now=now, owe=owe_referral_messages)
+        cmd = form.command(body["user"]["id"], view["id"])
+        referred = refer_case(cmd, uow=uow, now=deps.clock.now())
     done = render_view("referral_done", case=referred.case, deadlines=referred.deadlines)
     ack(response_action="update", view=done)  # the reference, whatever Slack does next
-    if referred.replayed:
-        return  # a redelivered submission: its messages were owed by the first
-    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=referred.owed)
-    refresh_homes(client, deps, [user, *referred.business_managers])
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from bot.services.deadlines import (
 )
 from bot.services.views import DeadlineView
 from handlers.extend import open_extend_modal
-from handlers.home import refresh_homes
 from handlers.reply import Reply
 from messages.ids import ActionId
 from messages.render import day
@@ -52,7 +51,7 @@ def _ref_and_id(value: str) -> tuple[str, int]:
 def handle_mark_done_button(
     ack, body: dict[str, Any], action: dict[str, Any], respond, client: WebClient, context
 ):
-    """Mark the reminded deadline done, say so to the person, refresh the members' homes."""
+    """Mark the reminded deadline done and say so to the person (card and homes are owed)."""
     ack()
     deps = deps_of(context)
     _, deadline_id = _ref_and_id(action["value"])
@@ -64,7 +63,6 @@ def handle_mark_done_button(
         response_type="ephemeral",
         replace_original=False,
     )
-    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_extend_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -98,7 +96,6 @@ def handle_pause_command(
             PauseDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
     _say_changed(reply, "Paused", done.case.reference, done.deadlines)
-    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def handle_resume_command(
@@ -111,7 +108,6 @@ def handle_resume_command(
             ResumeDeadlines(reference, cmd.user_id, reason), uow=uow, now=deps.clock.now()
         )
     _say_changed(reply, "Resumed", done.case.reference, done.deadlines)
-    refresh_homes(client, deps, board_id=done.case.board_id)
 
 
 def _ref_and_reason(cmd: ReviewCommand, verb: str, example: str) -> tuple[str, str]:

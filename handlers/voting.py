@@ -3,15 +3,13 @@
 A vote button opens the rationale modal; its submission becomes :class:`CastVote`, keyed by the
 view's id so a redelivered submission votes once. The chair's "Close voting" sends the
 recommendation, by name, to each decision-maker and sub-group chair privately and the outcome
-(reference and pseudonym only) to the channel, through the outbox (:mod:`bot.recommendation`):
+(reference and pseudonym only) to the channel, through the outbox (:mod:`bot.notify.owed`):
 a Slack failure leaves them owed for the scheduler's next tick. The buttons carry the case
 reference as their ``value``.
 
-Every step that changes the card (opening the vote, a vote, a conflict) owes its redraw in the
-outbox in the step's own transaction and sends it right after the commit (:mod:`bot.steps`): a
-Slack failure leaves the card owed, redrawn by a later scheduler tick, never the step undone.
-The voter's own confirmation and App Home are sent directly; a failure there is logged, and the
-step, already recorded, is not reported as failed.
+What each step owes Slack (the card's redraw, the voter's confirmation, App Homes, the
+recommendation) is owed in the step's own transaction by :mod:`bot.notify.owed` and sent by the
+sender after the listener has answered: a Slack failure delays it, never undoes the step.
 """
 
 from __future__ import annotations
@@ -29,8 +27,6 @@ from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
 from bot.domain.votes import Recommendation, can_vote
-from bot.outbox import deliver
-from bot.recommendation import close_and_send
 from bot.services.queries import CaseStatus, case_access, case_by_ref, case_status
 from bot.services.views import CaseRef
 from bot.services.voting import (
@@ -41,10 +37,10 @@ from bot.services.voting import (
     OpenVoting,
     VotingOpened,
     cast_vote,
+    close_voting,
     declare_conflict,
+    open_voting,
 )
-from bot.steps import open_and_send, owe_conflict, owe_vote
-from handlers.home import refresh_homes
 from handlers.reply import Reply
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
@@ -100,10 +96,10 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
 
 
 def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], client, context):
-    """Record the vote (or a change of vote), confirm it to the voter and refresh the card.
+    """Record the vote (or a change of vote); the card, confirmation and home are owed with it.
 
     The confirmation is ephemeral in the channel of the card the button was on (carried in the
-    modal's metadata: a view submission names no channel); a redelivery confirms nothing again.
+    modal's metadata: a view submission names no channel); a redelivery changes nothing.
     """
     rationale = field_value(view, BlockId.RATIONALE) or ""
     if not rationale.strip() or len(rationale) > RATIONALE_LIMIT:
@@ -120,24 +116,11 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
         alternative_type=ReviewType(alternative) if alternative else None,
         board_id=meta["board"],
         idempotency_key=view["id"],
+        reply_channel=meta.get("channel"),
     )
-    now = deps.clock.now()
-    with deps.uow_factory() as uow:  # the card's redraw is owed with the vote
-        outcome = cast_vote(cmd, uow=uow, now=now, owe=owe_vote)
+    with deps.uow_factory() as uow:
+        cast_vote(cmd, uow=uow, now=deps.clock.now())
     ack()
-    if meta.get("channel") and not outcome.replayed:
-        confirmation = render_message(
-            "vote_recorded",
-            case=outcome.case,
-            recommendation=outcome.recommendation,
-            alternative_type=outcome.alternative_type,
-        )
-        try:
-            client.chat_postEphemeral(channel=meta["channel"], user=cmd.actor, **confirmation)
-        except Exception as exc:  # noqa: BLE001 - the vote is recorded; the card still goes
-            log.warning("vote confirmation not sent: %s", type(exc).__name__)
-    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=outcome.owed)
-    refresh_homes(client, deps, [cmd.actor])  # the case leaves (or stays off) their pending votes
 
 
 def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
@@ -159,23 +142,20 @@ def handle_conflict_submission(ack, body: dict[str, Any], view: dict[str, Any], 
         reason=field_value(view, BlockId.CONFLICT_REASON) or "",
         board_id=meta["board"],
     )
-    now = deps.clock.now()
-    with deps.uow_factory() as uow:  # the card's redraw is owed with the conflict
-        outcome = declare_conflict(cmd, uow=uow, now=now, owe=owe_conflict)
+    with deps.uow_factory() as uow:
+        declare_conflict(cmd, uow=uow, now=deps.clock.now())
     ack()
-    deliver(deps.uow_factory, deps.gateway_for(client), now=now, ids=outcome.owed)
-    refresh_homes(client, deps, [cmd.actor])  # a conflicted member has no vote pending
 
 
 def handle_open_voting_button(ack, body: dict[str, Any], action: dict[str, Any], client, context):
-    """Open the vote (the sub-group chair) and refresh the card."""
+    """Open the vote (the sub-group chair); the card and homes are owed with it."""
     ack()
-    _open(client, deps_of(context), action["value"], body["user"]["id"])
+    _open(deps_of(context), action["value"], body["user"]["id"])
 
 
 def handle_open_command(cmd: ReviewCommand, *, reply: Reply, client: WebClient, deps: Deps) -> None:
     """``/review open REF``: open the vote (the sub-group chair), confirmed privately."""
-    opened = _open(client, deps, _reference(cmd, "open"), cmd.user_id)
+    opened = _open(deps, _reference(cmd, "open"), cmd.user_id)
     message = render_message("voting_opened", case=opened.case, eligible=len(opened.eligible))
     reply(**message, response_type="ephemeral")
 
@@ -197,7 +177,7 @@ def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any]
         else:
             client.chat_postEphemeral(channel=channel, user=user, **message)
 
-    _close_or_offer(client, deps_of(context), action["value"], user, offer)
+    _close_or_offer(deps_of(context), action["value"], user, offer)
 
 
 def handle_close_command(
@@ -205,7 +185,6 @@ def handle_close_command(
 ) -> None:
     """``/review close REF``: close the vote, as the card's button does (the sub-group chair)."""
     _close_or_offer(
-        client,
         deps,
         _reference(cmd, "close"),
         cmd.user_id,
@@ -213,25 +192,16 @@ def handle_close_command(
     )
 
 
-def _open(client: WebClient, deps: Deps, reference: str, user: str) -> VotingOpened:
-    """Open the vote; the card's redraw (with the vote buttons) is owed, then sent at once."""
-    opened = open_and_send(
-        OpenVoting(reference, user),
-        uow_factory=deps.uow_factory,
-        gateway=deps.gateway_for(client),
-        now=deps.clock.now(),
-    )
-    # The eligible voters gain a pending vote; every member sees the case's new state.
-    refresh_homes(client, deps, opened.eligible, board_id=opened.case.board_id)
-    return opened
+def _open(deps: Deps, reference: str, user: str) -> VotingOpened:
+    """Open the vote; the card's redraw (with the vote buttons) and the homes are owed with it."""
+    with deps.uow_factory() as uow:
+        return open_voting(OpenVoting(reference, user), uow=uow, now=deps.clock.now())
 
 
-def _close_or_offer(
-    client: WebClient, deps: Deps, reference: str, user: str, offer: Callable[[dict], None]
-) -> None:
+def _close_or_offer(deps: Deps, reference: str, user: str, offer: Callable[[dict], None]) -> None:
     """Close the vote; refused for quorum, ``offer`` the chair the close-anyway button."""
     try:
-        _close(client, deps, CloseVoting(reference, user))
+        _close(deps, CloseVoting(reference, user))
     except NotAllowed as refusal:
         status = _status(deps, reference, user)
         if Role.CHAIR not in status.roles or status.case.state is not CaseState.VOTING:
@@ -251,17 +221,13 @@ def handle_close_without_quorum_button(
     """Close the vote although the quorum is not met (the chair confirmed it); audited."""
     ack()
     deps = deps_of(context)
-    _close(client, deps, CloseVoting(action["value"], body["user"]["id"], without_quorum=True))
+    _close(deps, CloseVoting(action["value"], body["user"]["id"], without_quorum=True))
 
 
-def _close(client: WebClient, deps: Deps, cmd: CloseVoting) -> None:
-    """Close the vote; its DMs, channel notice and card redraw are owed, then sent at once."""
-    gateway = deps.gateway_for(client)
-    closed = close_and_send(
-        cmd, uow_factory=deps.uow_factory, gateway=gateway, now=deps.clock.now()
-    )
-    # Pending votes vanish; the case's state and deadlines change for every member.
-    refresh_homes(client, deps, board_id=closed.recommendation.case.board_id)
+def _close(deps: Deps, cmd: CloseVoting) -> None:
+    """Close the vote; its DMs, channel notice, card and homes are owed with it."""
+    with deps.uow_factory() as uow:
+        close_voting(cmd, uow=uow, now=deps.clock.now())
 
 
 # -- shared with handlers.decision -------------------------------------------------------------

@@ -104,6 +104,8 @@ class AuditRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.last_id: int | None = None
+        """The id of the event this transaction appended last (what a change is keyed by)."""
 
     def append(
         self,
@@ -144,6 +146,7 @@ class AuditRepository:
         head.seq, head.hash = row.seq, row.hash
         self.session.add(row)
         self.session.flush()
+        self.last_id = row.id
         return row
 
     def _lock_head(self, chain: str) -> AuditHeadRow:

@@ -273,75 +273,52 @@ class DeadlineRow(SQLModel, table=True):
     updated_at: datetime = _when()
 
 
-class ReminderDispatchRow(SQLModel, table=True):
-    """A reminder claimed for one deadline at one lead time; the unique key makes it once only."""
-
-    __tablename__ = "reminder_dispatches"
-    __table_args__ = (
-        UniqueConstraint("deadline_id", "slot_key", name="uq_dispatches_deadline_slot"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    deadline_id: int = _fk("deadlines.id")
-    slot_key: str = Field(max_length=64)  # ReminderDue.key: "lead:2:2026-03-20", "overdue:<day>"
-    lead: int  # working days before the due day; negative: working days overdue
-    claimed_at: datetime = _when()
-    claimed_by: str = Field(default="", max_length=100)
-    attempts: int = 0
-    next_attempt_at: datetime | None = _when(nullable=True)
-    last_error: str | None = Field(default=None, sa_type=Text)
-    sent_at: datetime | None = _when(nullable=True)
-    # Recipients (Slack user IDs, space-separated) this slot's DM already reached: a retry after
-    # a partial failure sends only to the others.
-    delivered_to: str = Field(default="", sa_type=Text)
-
-
-class BoardDispatchRow(SQLModel, table=True):
-    """A board's once-only send (the daily digest, key ``digest:<day>``), claimed before sending."""
-
-    __tablename__ = "board_dispatches"
-    __table_args__ = (
-        UniqueConstraint("board_id", "slot_key", name="uq_board_dispatches_board_slot"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    board_id: str = _fk("boards.id")
-    slot_key: str = Field(max_length=64)
-    claimed_at: datetime = _when()
-    claimed_by: str = Field(default="", max_length=100)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, sa_type=Text)
-    sent_at: datetime | None = _when(nullable=True)
-
-
 class OutboxRow(SQLModel, table=True):
-    """A message a workflow step owes Slack (a recommendation DM, a closing notice, a card redraw).
+    """One Slack message owed: the only road by which casedesk sends anything but an answer.
 
-    Written in the step's own transaction, so the step and its messages commit together; sent
-    after commit and retried with backoff until Slack takes it. ``dedupe_key`` (unique) makes a
-    step that runs twice owe each message once. ``payload`` is the rendered message (JSON of
-    ``text`` and ``blocks``), cleared once sent, so names and rationales are not kept twice.
+    Written in the transaction of what owes it (a step's change, a reminder slot, a day's digest,
+    a failure to tell the business managers of), sent after commit by the one sender and retried
+    with backoff until Slack takes it or refuses it for good.
+
+    Exactly once is kept by typed unique keys, one group per source, the others null (a null
+    never collides): a step's change (``change_id``, the audit event it wrote; ``template``;
+    ``recipient``), a reminder slot (``deadline_id``, ``slot``, ``recipient``), a day's digest
+    (``board_id``, ``digest_on``) and a notice about a failed row (``about_id``, ``recipient``).
+    ``payload`` is the rendered message (JSON of ``text`` and ``blocks``) for the kinds rendered
+    when owed; the kinds drawn when sent (a card, a home, a reminder, a digest) have none. It is
+    cleared once sent or failed for good, so names and rationales are not kept twice.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        UniqueConstraint("change_id", "template", "recipient", name="uq_outbox_change"),
+        UniqueConstraint("deadline_id", "slot", "recipient", name="uq_outbox_slot"),
+        UniqueConstraint("board_id", "digest_on", name="uq_outbox_digest"),
+        UniqueConstraint("about_id", "recipient", name="uq_outbox_about"),
         Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    board_id: str = _fk("boards.id")
+    board_id: str | None = _fk("boards.id", nullable=True)  # None: a home, of no one board
     case_id: int | None = _fk("cases.id", nullable=True, index=True)
-    dedupe_key: str = Field(max_length=160)
-    kind: str = Field(max_length=40)  # how it is sent: "dm", "channel" or "card" (bot.outbox)
-    recipient: str = Field(max_length=32)  # a Slack user ID (DM) or channel ID
+    kind: str = Field(max_length=40)  # how it is sent (bot.notify.kinds.Kind)
+    template: str = Field(max_length=40)  # which message: its template's name
+    recipient: str = Field(max_length=32)  # a Slack user or channel ID ("": nobody to send to)
     payload: str | None = Field(default=None, sa_type=Text)
+    change_id: int | None = _fk("audit_events.id", nullable=True)
+    deadline_id: int | None = _fk("deadlines.id", nullable=True)
+    slot: str | None = Field(default=None, max_length=64)  # a reminder slot (ReminderDue.key)
+    lead: int | None = None  # a reminder's working days before due; negative: overdue
+    digest_on: date | None = None
+    about_id: int | None = _fk("outbox.id", nullable=True)
     created_at: datetime = _when()
     claimed_by: str = Field(default="", max_length=100)
     attempts: int = 0
     next_attempt_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = _when(nullable=True)
+    channel: str | None = Field(default=None, max_length=32)  # where Slack put it, once sent
+    ts: str | None = Field(default=None, max_length=32)
 
 
 class AuditEventRow(SQLModel, table=True):

@@ -70,18 +70,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _start_jobs(runtime: Any) -> Any:
-    """Start the reminder sweep and daily digests (bot.jobs) on the runtime's seams."""
-    import os
-    import socket
-
+    """Start the sender's loop, then the sweep (reminders, digests, votes closed at deadline)."""
     from bot.jobs import start_scheduler
-    from bot.slack_gateway import SlackGateway
 
+    runtime.sender.start()
     return start_scheduler(
         uow_factory=runtime.uow_factory,
-        gateway=SlackGateway(runtime.client, max_wait=2.0),
+        sender=runtime.sender,
         clock=runtime.clock,
-        instance_id=f"{socket.gethostname()}:{os.getpid()}"[:100],
         sweep_seconds=runtime.settings.sweep_seconds,
     )
 

@@ -9,11 +9,9 @@ ballots of the cases in voting.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.boards import Role
 from bot.domain.cases import CaseState
 from bot.domain.reminders import (
     DEFAULT_VOTE_REMINDERS,
@@ -22,11 +20,12 @@ from bot.domain.reminders import (
     reminder_due,
     reminder_horizon,
 )
-from bot.domain.votes import VOTING_ROLES
-from bot.jobs.views import (
+from bot.services.reminding import (
     BoardSettings,
-    SweepResult,
+    awaited_by_case,
+    board_people,
     board_settings,
+    vote_key_prefix,
 )
 from store.models import CaseRow, DeadlineRow
 from store.uow import UnitOfWork
@@ -50,81 +49,7 @@ class Plan:
         default_factory=list
     )
     closes: list[tuple[str, str]] = field(default_factory=list)
-
-
-def vote_key_prefix(slack_id: str) -> str:
-    """Return the slot-key prefix of a member's vote reminders: ``vote:<member>:``."""
-    return f"vote:{slack_id}:"
-
-
-@dataclass(frozen=True)
-class Person:
-    """An active board member and their roles."""
-
-    member_id: int
-    slack_id: str
-    roles: frozenset[Role]
-
-
-@dataclass(frozen=True)
-class BoardPeople:
-    """A board's active members with their roles, in name order: read once per sweep."""
-
-    people: tuple[Person, ...] = ()
-
-    def holding(self, role: Role) -> list[str]:
-        """Return the Slack IDs of the members holding ``role``."""
-        return [p.slack_id for p in self.people if role in p.roles]
-
-    def recipients(self, role: Role, escalate: bool) -> tuple[str, ...]:
-        """Return whom a reminder goes to: the rule's role, and the chair on escalation."""
-        people = self.holding(role) + (self.holding(Role.CHAIR) if escalate else [])
-        return tuple(dict.fromkeys(people))
-
-
-def board_people(uow: UnitOfWork, board_ids: Collection[str]) -> dict[str, BoardPeople]:
-    """Return each board's active members and roles, in two queries whatever the boards."""
-    if not board_ids:
-        return {}
-    members = uow.members.of_boards(board_ids)
-    roles = uow.members.roles_of(m.id for m in members if m.id is not None)
-    grouped: dict[str, list[Person]] = {b: [] for b in board_ids}
-    for m in members:
-        if m.id is not None:
-            grouped[m.board_id].append(Person(m.id, m.slack_id, roles.get(m.id, frozenset())))
-    return {b: BoardPeople(tuple(people)) for b, people in grouped.items()}
-
-
-def awaited_by_case(
-    uow: UnitOfWork, cases: Collection[CaseRow], people: Mapping[str, BoardPeople]
-) -> dict[int, list[str]]:
-    """Return, per case, the eligible members (voting role, not conflicted) yet to vote.
-
-    Two queries (conflicts, ballots of the current rounds) however many cases.
-    """
-    ids = [c.id for c in cases if c.id is not None]
-    if not ids:
-        return {}
-    conflicted = uow.conflicts.members_by_case(ids)
-    voted = uow.ballots.voters_by_case(ids)
-    awaited: dict[int, list[str]] = {}
-    for case in cases:
-        if case.id is None:
-            continue
-        skip = conflicted.get(case.id, set()) | voted.get(case.id, set())
-        awaited[case.id] = [
-            p.slack_id
-            for p in people.get(case.board_id, BoardPeople()).people
-            if p.roles & VOTING_ROLES and p.member_id not in skip
-        ]
-    return awaited
-
-
-def awaited_voters(uow: UnitOfWork, case: CaseRow) -> list[str]:
-    """Return the eligible members (voting role, active, not conflicted) yet to vote on ``case``."""
-    assert case.id is not None
-    people = board_people(uow, [case.board_id])
-    return awaited_by_case(uow, [case], people).get(case.id, [])
+    considered: int = 0
 
 
 def _is_postgres(uow: UnitOfWork) -> bool:
@@ -132,12 +57,7 @@ def _is_postgres(uow: UnitOfWork) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-def recipients_of(uow: UnitOfWork, board_id: str, role: Role, escalate: bool) -> tuple[str, ...]:
-    """Return the Slack IDs a reminder goes to: the rule's role, and the chair on escalation."""
-    return board_people(uow, [board_id])[board_id].recipients(role, escalate)
-
-
-def plan_sweep(uow: UnitOfWork, now: datetime, result: SweepResult) -> Plan:
+def plan_sweep(uow: UnitOfWork, now: datetime) -> Plan:
     """Find the slots due now, in one read transaction (rows locked SKIP LOCKED on PostgreSQL)."""
     plan = Plan()
     today = local_time(now).date()
@@ -151,8 +71,8 @@ def plan_sweep(uow: UnitOfWork, now: datetime, result: SweepResult) -> Plan:
         return plan
     horizon = max(reminder_horizon(today, b.calendar, (HORIZON_LEAD,)) for b in open_now.values())
     deadlines = uow.deadlines.running_due_by(horizon, skip_locked=_is_postgres(uow))
-    result.considered = len(deadlines)
-    claimed = uow.dispatches.claimed_keys([d.id for d in deadlines if d.id is not None])
+    plan.considered = len(deadlines)
+    claimed = uow.outbox.claimed_slots([d.id for d in deadlines if d.id is not None])
     cases = {
         case_id: case
         for case_id, case in uow.cases.by_ids(d.case_id for d in deadlines).items()

@@ -1,4 +1,4 @@
-"""The APScheduler ``BackgroundScheduler`` that runs the sweep and digests in ``casedesk run``."""
+"""The APScheduler ``BackgroundScheduler`` that runs the sweep in ``casedesk run``."""
 
 from __future__ import annotations
 
@@ -7,53 +7,44 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import LONDON, Clock
-from bot.jobs.digest import run_digests
-from bot.jobs.sending import sweep
-from bot.jobs.views import (
-    SweepResult,
-    UowFactory,
-)
-from bot.outbox import deliver
-from bot.slack_gateway import SlackGateway
+from bot.jobs.sweep import SweepResult, sweep
+from bot.notify.delivery import UowFactory
+from bot.notify.sender import Sender
 
 logger = logging.getLogger(__name__)
 
 
-def run_once(
-    *, uow_factory: UowFactory, gateway: SlackGateway, clock: Clock, instance_id: str
-) -> SweepResult:
-    """One scheduler tick: the reminder sweep, the digests, then the owed messages that are due.
+def tick(*, uow_factory: UowFactory, sender: Sender, clock: Clock) -> SweepResult:
+    """One scheduler tick: owe what is due (reminders, digests, closes), then wake the sender.
 
-    The outbox's retries (:mod:`bot.outbox`) run even when the sweep failed, so a message Slack
-    refused at the moment of its step goes out on a later tick. Errors are logged, not raised.
+    Errors are logged, not raised: a tick must never kill the scheduler. The sender is woken
+    even when the sweep failed, so what is owed already goes out.
     """
     result = SweepResult()
     try:
-        result = sweep(
-            uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id=instance_id
-        )
-        result.digests = run_digests(
-            uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id=instance_id
-        )
+        result = sweep(uow_factory=uow_factory, clock=clock)
     except Exception:  # a tick must never kill the scheduler
         logger.exception("reminder sweep failed")
+    sender.wake()
+    return result
+
+
+def run_once(*, uow_factory: UowFactory, sender: Sender, clock: Clock) -> SweepResult:
+    """A tick whose sending happens here, on this thread: what a test or a one-off run wants."""
+    result = tick(uow_factory=uow_factory, sender=sender, clock=clock)
     try:
-        delivered = deliver(uow_factory, gateway, now=clock.now(), instance_id=instance_id)
-        result.delivered = delivered.sent
-    except Exception:  # a tick must never kill the scheduler
+        done = sender.drain()
+    except Exception:  # as tick
         logger.exception("outbox delivery failed")
+        return result
+    result.sent, result.deferred, result.failed = done.sent, done.deferred, done.failed
     return result
 
 
 def start_scheduler(
-    *,
-    uow_factory: UowFactory,
-    gateway: SlackGateway,
-    clock: Clock,
-    instance_id: str,
-    sweep_seconds: float,
+    *, uow_factory: UowFactory, sender: Sender, clock: Clock, sweep_seconds: float
 ) -> Any:
-    """Start an APScheduler ``BackgroundScheduler`` (Europe/London) running :func:`run_once`.
+    """Start an APScheduler ``BackgroundScheduler`` (Europe/London) running :func:`tick`.
 
     Returns:
         The running scheduler; call ``shutdown()`` on it when the process stops.
@@ -62,15 +53,10 @@ def start_scheduler(
 
     scheduler = BackgroundScheduler(timezone="Europe/London")
     scheduler.add_job(
-        run_once,
+        tick,
         "interval",
         seconds=sweep_seconds,
-        kwargs={
-            "uow_factory": uow_factory,
-            "gateway": gateway,
-            "clock": clock,
-            "instance_id": instance_id,
-        },
+        kwargs={"uow_factory": uow_factory, "sender": sender, "clock": clock},
         id="casedesk-sweep",
         max_instances=1,
         coalesce=True,

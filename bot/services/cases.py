@@ -15,7 +15,6 @@ from bot.domain.protocols import Event
 from bot.domain.pseudonym import pseudonym_problem
 from bot.services.common import (
     CaseContext,
-    Owe,
     audit,
     board_calendar,
     board_config,
@@ -28,7 +27,6 @@ from bot.services.common import (
     move,
     start_deadlines,
     today_of,
-    with_owed,
 )
 from bot.services.views import CaseRef, DeadlineView
 from store.models import CaseRow, CaseSubjectRow, DeadlineRow, ReviewConversionRow
@@ -62,8 +60,8 @@ class ReferCase:
 class CaseReferred:
     """The new case, its first deadlines, and who to tell.
 
-    ``case_id``: the case's row id; ``referrer``: who referred it; ``owed``: the outbox rows the
-    referral wrote (its card and messages, sent after the commit); none for a replay.
+    ``case_id``: the case's row id; ``referrer``: who referred it; ``replayed``: a redelivered
+    submission, which changed nothing (and so owes nothing).
     """
 
     case: CaseRef
@@ -73,24 +71,16 @@ class CaseReferred:
     replayed: bool = False
     case_id: int = 0
     referrer: str = ""
-    owed: tuple[int, ...] = ()
 
 
-OweOnRefer = Owe[CaseReferred]
-"""Writes the messages a referral owes into the outbox, in the referral's transaction; returns the
-rows' ids: :func:`bot.referral.owe_referral_messages`."""
-
-
-def refer_case(
-    cmd: ReferCase, *, uow: UnitOfWork, now: datetime, owe: OweOnRefer | None = None
-) -> CaseReferred:
+def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferred:
     """Log a referral, allocate its reference and start the deadlines that count from it.
 
     The reference is ``<PREFIX>-<YEAR>-<NNN>``, numbered per board, prefix and year of referral
     (002 §1.1: "allocate a reference number to that referral"); the number comes from a counter
-    row updated atomically, so two referrals at the same moment never share one. With ``owe``,
-    the referral's card and messages are owed in the same transaction, so a Slack failure after
-    the commit cannot lose them; a replayed submission owes nothing again.
+    row updated atomically, so two referrals at the same moment never share one. The referral is
+    its change (:mod:`bot.notify` owes its card and messages in the same transaction); a
+    replayed submission changes nothing.
 
     Raises:
         NotAllowed: the person is not a member of the board.
@@ -173,7 +163,8 @@ def refer_case(
             before={"state": before},
             after={"state": after, "round": case.voting_round, "rule": "open_voting_on_referral"},
         )
-    referred = with_owed(uow, _referred(uow, case, now, replayed=False), now, owe)
+    referred = _referred(uow, case, now, replayed=False)
+    uow.changed(referred)
     uow.commit()
     return referred
 
@@ -328,8 +319,11 @@ def update_case_details(
         uow.cases.add(subject)
         after["identifying_details_changed"] = sorted(hidden)
         audit(uow, ctx, now, "case_details_changed", before=before, after=after)
+    updated = CaseDetailsUpdated(case_ref(case, ctx.board), changed)
+    if changed:
+        uow.changed(updated)
     uow.commit()
-    return CaseDetailsUpdated(case_ref(case, ctx.board), changed)
+    return updated
 
 
 @dataclass(frozen=True)
@@ -384,15 +378,17 @@ def convert_review(cmd: ConvertReview, *, uow: UnitOfWork, now: datetime) -> Rev
             "deadlines": due_summary(added),
         },
     )
-    uow.commit()
     calendar, today = board_calendar(ctx.board), today_of(now)
-    return ReviewConverted(
+    converted = ReviewConverted(
         case_ref(ctx.case, ctx.board),
         from_type,
         cmd.to_type,
         tuple(deadline_view(d, ctx.case, calendar, today) for d in added),
         tuple(deadline_view(d, ctx.case, calendar, today) for d in cancelled),
     )
+    uow.changed(converted)
+    uow.commit()
+    return converted
 
 
 def convert_type(

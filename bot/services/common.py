@@ -8,11 +8,11 @@ opened on referral, closed at its deadline); only jobs use it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from bot.clock import LONDON
 from bot.domain.board_config import DEFAULT_PREFIXES, BoardConfig
@@ -38,32 +38,6 @@ ROLE_NAMES = {
     Role.DECISION_MAKER: "decision-maker",
     Role.ADMIN: "board admin",
 }
-
-
-class Owing(Protocol):
-    """An outcome that can say which outbox rows its step owed (``owed``)."""
-
-    owed: tuple[int, ...]
-
-
-Outcome = TypeVar("Outcome", bound=Owing)
-
-Owe = Callable[[UnitOfWork, Outcome, datetime], Sequence[int]]
-"""Writes the messages a step owes into the outbox, in the step's transaction, before it commits;
-returns the rows' ids. The caller supplies it (services render no messages and call no Slack):
-see :mod:`bot.recommendation` and :mod:`bot.steps`."""
-
-
-def with_owed(
-    uow: UnitOfWork, outcome: Outcome, now: datetime, owe: Owe[Outcome] | None
-) -> Outcome:
-    """Return ``outcome`` with the ids of the rows ``owe`` wrote (unchanged without ``owe``).
-
-    Called before the step commits, so the rows commit with it or not at all.
-    """
-    if owe is None:
-        return outcome
-    return replace(outcome, owed=tuple(owe(uow, outcome, now)))  # type: ignore[type-var]
 
 
 def today_of(now: datetime) -> date:
@@ -342,6 +316,7 @@ def case_ref(case: CaseRow, board: BoardConfig) -> CaseRef:
         state=case.state,
         card_channel=case.card_channel,
         card_ts=case.card_ts,
+        case_id=case.id,
     )
 
 

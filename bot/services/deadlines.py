@@ -72,6 +72,14 @@ class DeadlineChanged:
     changed: bool = True
 
 
+class DeadlineExtended(DeadlineChanged):
+    """A deadline moved to a later date, with the reason."""
+
+
+class DeadlineDone(DeadlineChanged):
+    """A deadline marked done."""
+
+
 def _owner_or_manager(ctx: CaseContext, deadline: DeadlineRow, doing: str) -> None:
     """The business manager, or a holder of the deadline's owner role, may act on it."""
     ctx.require(deadline_keepers(deadline.owner_role), doing)
@@ -127,8 +135,10 @@ def extend_deadline(cmd: ExtendDeadline, *, uow: UnitOfWork, now: datetime) -> D
         before={"rule": deadline.rule_id, "due": before},
         after={"due": cmd.new_due, "status": deadline.status, "reason_sha256": digest(reason)},
     )
+    extended = _changed(ctx, deadline, before, now, as_=DeadlineExtended)
+    uow.changed(extended)
     uow.commit()
-    return _changed(ctx, deadline, before, now)
+    return extended
 
 
 def mark_done(cmd: MarkDone, *, uow: UnitOfWork, now: datetime) -> DeadlineChanged:
@@ -156,8 +166,10 @@ def mark_done(cmd: MarkDone, *, uow: UnitOfWork, now: datetime) -> DeadlineChang
         before={"rule": deadline.rule_id, "status": status},
         after={"status": deadline.status, "due": deadline.due_on},
     )
+    done = _changed(ctx, deadline, deadline.due_on, now, as_=DeadlineDone)
+    uow.changed(done)
     uow.commit()
-    return _changed(ctx, deadline, deadline.due_on, now)
+    return done
 
 
 @dataclass(frozen=True)
@@ -190,6 +202,14 @@ class DeadlinesChanged:
     deadlines: tuple[DeadlineView, ...]
 
 
+class DeadlinesPaused(DeadlinesChanged):
+    """A case's running clocks stopped, with the reason."""
+
+
+class DeadlinesResumed(DeadlinesChanged):
+    """A case's paused clocks restarted."""
+
+
 def pause_deadlines(cmd: PauseDeadlines, *, uow: UnitOfWork, now: datetime) -> DeadlinesChanged:
     """Pause running deadlines with a reason (business manager).
 
@@ -218,8 +238,10 @@ def pause_deadlines(cmd: PauseDeadlines, *, uow: UnitOfWork, now: datetime) -> D
         before={"running": [r.rule_id for r in rows]},
         after={"paused_on": today, "reason_sha256": digest(reason)},
     )
+    paused = _many(ctx, rows, now, as_=DeadlinesPaused)
+    uow.changed(paused)
     uow.commit()
-    return _many(ctx, rows, now)
+    return paused
 
 
 def resume_deadlines(cmd: ResumeDeadlines, *, uow: UnitOfWork, now: datetime) -> DeadlinesChanged:
@@ -251,8 +273,10 @@ def resume_deadlines(cmd: ResumeDeadlines, *, uow: UnitOfWork, now: datetime) ->
             "reason_sha256": digest(cmd.reason.strip()) if cmd.reason.strip() else None,
         },
     )
+    resumed = _many(ctx, rows, now, as_=DeadlinesResumed)
+    uow.changed(resumed)
     uow.commit()
-    return _many(ctx, rows, now)
+    return resumed
 
 
 def _chosen(
@@ -268,15 +292,23 @@ def _chosen(
 
 
 def _changed(
-    ctx: CaseContext, row: DeadlineRow, before: date, now: datetime, *, changed: bool = True
+    ctx: CaseContext,
+    row: DeadlineRow,
+    before: date,
+    now: datetime,
+    *,
+    changed: bool = True,
+    as_: type[DeadlineChanged] = DeadlineChanged,
 ) -> DeadlineChanged:
     view = deadline_view(row, ctx.case, board_calendar(ctx.board), today_of(now))
-    return DeadlineChanged(case_ref(ctx.case, ctx.board), view, before, changed)
+    return as_(case_ref(ctx.case, ctx.board), view, before, changed)
 
 
-def _many(ctx: CaseContext, rows: list[DeadlineRow], now: datetime) -> DeadlinesChanged:
+def _many(
+    ctx: CaseContext, rows: list[DeadlineRow], now: datetime, *, as_: type[DeadlinesChanged]
+) -> DeadlinesChanged:
     calendar, today = board_calendar(ctx.board), today_of(now)
-    return DeadlinesChanged(
+    return as_(
         case_ref(ctx.case, ctx.board),
         tuple(deadline_view(r, ctx.case, calendar, today) for r in rows),
     )

@@ -15,7 +15,6 @@ from bot.domain.protocols import Event
 from bot.services.cases import convert_type
 from bot.services.common import (
     CaseContext,
-    Owe,
     audit,
     board_calendar,
     case_context,
@@ -27,7 +26,6 @@ from bot.services.common import (
     move,
     start_deadlines,
     today_of,
-    with_owed,
 )
 from bot.services.views import CaseRef, DeadlineView, DecisionView
 from store.models import DeadlineRow, DecisionRow
@@ -53,8 +51,7 @@ class RecordDecision:
 class DecisionRecorded:
     """The decision, the deadlines it started and met, and who to send the notifications list.
 
-    ``case_id``: the case's row id; ``owed``: the outbox rows the step wrote (sent after the
-    commit; none for a replay).
+    ``case_id``: the case's row id; ``replayed``: a redelivered submission, which changed nothing.
     """
 
     case: CaseRef
@@ -64,7 +61,6 @@ class DecisionRecorded:
     business_managers: tuple[str, ...]
     case_id: int
     replayed: bool = False
-    owed: tuple[int, ...] = ()
 
 
 def record_decision(
@@ -72,13 +68,8 @@ def record_decision(
     *,
     uow: UnitOfWork,
     now: datetime,
-    owe: Owe[DecisionRecorded] | None = None,
 ) -> DecisionRecorded:
     """Record the decision on a case awaiting one; only its decision-maker may.
-
-    With ``owe``, the messages the decision owes (the channel notice, the business managers'
-    DMs, the card's redraw) are owed in its transaction, so a Slack failure cannot lose them; a
-    replay owes nothing.
 
     "The final decision ... rests with SSCB independent Chair" (Source:
     002_0ceef0fde733de82.txt §1.2); the reasons are required (same section). The decision starts
@@ -152,7 +143,7 @@ def record_decision(
         },
     )
     recorded = _recorded(uow, ctx, decision, created, completed, now, replayed=False)
-    recorded = with_owed(uow, recorded, now, owe)
+    uow.changed(recorded)
     uow.commit()
     return recorded
 

@@ -125,12 +125,14 @@ def request_information(
             "deadlines": due_summary(deadlines),
         },
     )
-    uow.commit()
-    return InformationRequested(
+    requested = InformationRequested(
         case_ref(ctx.case, ctx.board),
         tuple(request_view(r) for r in requests),
         tuple(deadline_view(d, ctx.case, calendar, today) for d in deadlines),
     )
+    uow.changed(requested)
+    uow.commit()
+    return requested
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,11 @@ def record_information_return(
             entity_id=request.id,
             after={"agency": request.agency, "deadlines": due_summary(done)},
         )
+    returned = InformationReturned(case_ref(ctx.case, ctx.board), request_view(request), changed)
+    if changed:
+        uow.changed(returned)
         uow.commit()
-    return InformationReturned(case_ref(ctx.case, ctx.board), request_view(request), changed)
+    return returned
 
 
 # -- after the decision ------------------------------------------------------------------------
@@ -255,14 +260,16 @@ def advance_case(cmd: AdvanceCase, *, uow: UnitOfWork, now: datetime) -> CaseAdv
             "completed": due_summary(completed),
         },
     )
-    uow.commit()
     calendar = board_calendar(ctx.board)
-    return CaseAdvanced(
+    advanced = CaseAdvanced(
         case_ref(ctx.case, ctx.board),
         before,
         tuple(deadline_view(d, ctx.case, calendar, today) for d in created),
         tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
     )
+    uow.changed(advanced)
+    uow.commit()
+    return advanced
 
 
 def _check_step(uow: UnitOfWork, ctx: CaseContext, trigger: Trigger) -> None:
@@ -348,11 +355,13 @@ def record_key_date(cmd: RecordKeyDate, *, uow: UnitOfWork, now: datetime) -> Ke
             "moved": due_summary(moved),
         },
     )
-    uow.commit()
-    return KeyDateRecorded(
+    recorded = KeyDateRecorded(
         case_ref(ctx.case, ctx.board),
         cmd.event,
         cmd.on,
         previous,
         tuple(deadline_view(d, ctx.case, calendar, today) for d in [*moved, *created]),
     )
+    uow.changed(recorded)
+    uow.commit()
+    return recorded

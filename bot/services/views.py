@@ -33,6 +33,7 @@ class CaseRef:
     state: CaseState
     card_channel: str | None
     card_ts: str | None
+    case_id: int | None = None  # the row id: what an owed card is keyed by (never shown)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Each member's recommendation is recorded by name, every version kept (Source:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.boards import ReviewType, Role
@@ -19,7 +19,6 @@ from bot.domain.votes import Recommendation, can_vote
 from bot.services.common import (
     SYSTEM,
     CaseContext,
-    Owe,
     audit,
     board_calendar,
     case_context,
@@ -31,7 +30,6 @@ from bot.services.common import (
     move,
     start_deadlines,
     today_of,
-    with_owed,
 )
 from bot.services.tally import eligible_members, recommendation_view, vote_counts
 from bot.services.views import CaseRef, DeadlineView, RecommendationView, VoteCounts
@@ -54,8 +52,7 @@ class OpenVoting:
 class VotingOpened:
     """The case open for votes, the round, who may vote, and the vote's deadline if any.
 
-    ``case_id``: the case's row id; ``owed``: the outbox rows the step wrote (sent after the
-    commit).
+    ``case_id``: the case's row id.
     """
 
     case: CaseRef
@@ -63,16 +60,10 @@ class VotingOpened:
     eligible: tuple[str, ...]
     deadline: DeadlineView | None
     case_id: int
-    owed: tuple[int, ...] = ()
 
 
-def open_voting(
-    cmd: OpenVoting, *, uow: UnitOfWork, now: datetime, owe: Owe[VotingOpened] | None = None
-) -> VotingOpened:
-    """Open a new voting round. Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting.
-
-    With ``owe``, the messages the step owes (the card's redraw) are owed in its transaction.
-    """
+def open_voting(cmd: OpenVoting, *, uow: UnitOfWork, now: datetime) -> VotingOpened:
+    """Open a new voting round. Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting."""
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.CHAIR}, "open voting")
     before, after = move(ctx, Trigger.OPEN_VOTING, now)
@@ -97,7 +88,7 @@ def open_voting(
         deadline_view(running[0], ctx.case, board_calendar(ctx.board), today) if running else None,
         ctx.case.id,
     )
-    opened = with_owed(uow, opened, now, owe)
+    uow.changed(opened)
     uow.commit()
     return opened
 
@@ -113,6 +104,7 @@ class CastVote:
     alternative_type: ReviewType | None = None
     board_id: str | None = None
     idempotency_key: str | None = None  # Slack's view id: a redelivered submission votes once
+    reply_channel: str | None = None  # where the voter clicked: their confirmation goes there
 
 
 @dataclass(frozen=True)
@@ -132,16 +124,14 @@ class VoteCast:
     counts: VoteCounts
     case_id: int
     ballot_id: int
-    owed: tuple[int, ...] = ()
+    voter: str = ""
+    reply_channel: str | None = None
 
 
-def cast_vote(
-    cmd: CastVote, *, uow: UnitOfWork, now: datetime, owe: Owe[VoteCast] | None = None
-) -> VoteCast:
+def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
     """Record a vote, or a change of vote, while voting is open.
 
-    With ``owe``, the messages a new ballot owes (the card's redraw) are owed in its
-    transaction; a replay owes nothing.
+    A replay (a redelivered submission, or the same vote again) changes nothing.
 
     Raises:
         NotAllowed: not a voting member, conflicted, or voting not open.
@@ -216,8 +206,11 @@ def cast_vote(
             "rationale_sha256": digest(rationale),
         },
     )
-    cast = _cast(uow, ctx, ballot, changed=previous is not None, replayed=False)
-    cast = with_owed(uow, cast, now, owe)
+    cast = replace(
+        _cast(uow, ctx, ballot, changed=previous is not None, replayed=False),
+        reply_channel=cmd.reply_channel,
+    )
+    uow.changed(cast)
     uow.commit()
     return cast
 
@@ -244,6 +237,7 @@ def _cast(
         vote_counts(uow, ctx),
         ctx.case.id,
         ballot.id,
+        ctx.actor,
     )
 
 
@@ -263,7 +257,7 @@ class ConflictDeclared:
 
     ``already_declared``: nothing new was recorded; ``vote_withdrawn``: the member's vote in the
     current round no longer counts; ``case_id``: the case's row id; ``conflict_id``: the
-    conflict's row id (None when already declared); ``owed``: the outbox rows the step wrote.
+    conflict's row id (None when already declared).
     """
 
     case: CaseRef
@@ -272,7 +266,7 @@ class ConflictDeclared:
     counts: VoteCounts
     case_id: int
     conflict_id: int | None = None
-    owed: tuple[int, ...] = ()
+    member: str = ""
 
 
 def declare_conflict(
@@ -280,12 +274,10 @@ def declare_conflict(
     *,
     uow: UnitOfWork,
     now: datetime,
-    owe: Owe[ConflictDeclared] | None = None,
 ) -> ConflictDeclared:
     """Record a member's conflict; from then on they do not vote on the case (002 §2.1).
 
-    With ``owe``, the messages a new conflict owes (the card's redraw) are owed in its
-    transaction; a conflict declared already owes nothing.
+    A conflict declared already changes nothing.
     """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     if ctx.member is None:
@@ -327,8 +319,9 @@ def declare_conflict(
         vote_counts(uow, ctx),
         ctx.case.id,
         conflict.id,
+        ctx.actor,
     )
-    declared = with_owed(uow, declared, now, owe)
+    uow.changed(declared)
     uow.commit()
     return declared
 
@@ -347,32 +340,21 @@ class CloseVoting:
 class VotingClosed:
     """The recommendation for the decision-maker, and the deadlines the step started or met.
 
-    ``case_id``: the case's row id; ``owed``: the outbox rows the close wrote (its messages,
-    sent after the commit).
+    ``case_id``: the case's row id.
     """
 
     recommendation: RecommendationView
     deadlines: tuple[DeadlineView, ...]
     completed: tuple[DeadlineView, ...]
     case_id: int
-    owed: tuple[int, ...] = ()
 
 
-OweOnClose = Owe[VotingClosed]
-"""Writes the messages a close owes into the outbox, in the close's transaction; returns the
-rows' ids. The caller supplies it (services do not render messages): see
-:func:`bot.recommendation.owe_closing_messages`."""
-
-
-def close_voting(
-    cmd: CloseVoting, *, uow: UnitOfWork, now: datetime, owe: OweOnClose | None = None
-) -> VotingClosed:
+def close_voting(cmd: CloseVoting, *, uow: UnitOfWork, now: datetime) -> VotingClosed:
     """Close the vote and record the recommendation date; the board's quorum rule applies.
 
     The audit records the count, whether it was quorate and, explicitly, ``without_quorum``:
     the vote closed although the board's quorum was not met (the chair confirmed it, or it
-    closed at its deadline). With ``owe``, the recommendation's messages are owed in the same
-    transaction, so a Slack failure after the commit cannot lose them. Source:
+    closed at its deadline). Source:
     002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting.
 
     Raises:
@@ -421,6 +403,6 @@ def close_voting(
         tuple(deadline_view(d, ctx.case, calendar, today) for d in completed),
         ctx.case.id,
     )
-    closed = with_owed(uow, closed, now, owe)
+    uow.changed(closed)
     uow.commit()
     return closed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import datetime
+from types import SimpleNamespace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -25,7 +26,7 @@ def test_a_listener_reaches_the_clock_and_unit_of_work_through_its_context(
 ):
     opened = []
     app = make_bolt_app(
-        uow_factory=lambda: opened.append("uow") or "a unit of work",
+        uow_factory=lambda read_only=False: opened.append("uow") or SimpleNamespace(name="uow"),
         clock=FixedClock(datetime(2026, 3, 2, 9, 30)),
     )
 
@@ -33,11 +34,11 @@ def test_a_listener_reaches_the_clock_and_unit_of_work_through_its_context(
     def handle_when_command(ack, respond, context):
         ack()
         deps = deps_of(context)
-        respond(text=f"{deps.clock.now():%Y-%m-%d %H:%M} with {deps.uow_factory()}")
+        respond(text=f"{deps.clock.now():%Y-%m-%d %H:%M} with {deps.uow_factory().name}")
 
     body = slash_command_body(text="", command="/when", response_url=slack_api.response_url())
     app.dispatch(bolt_request(body))
-    assert slack_api.last("response_url").args["text"] == "2026-03-02 09:30 with a unit of work"
+    assert slack_api.last("response_url").args["text"] == "2026-03-02 09:30 with uow"
     assert opened == ["uow"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -271,9 +272,17 @@ def test_a_home_that_fails_to_publish_leaves_the_referral_and_its_messages_stand
     assert case.reference == "RR-2026-001" and case.card_ts is not None
     channels = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
     assert channels == [CHANNEL_ID, dm_channel(TOM), dm_channel(BEN)]
-    warnings = [r.getMessage() for r in caplog.records if r.name == "handlers.home"]
-    assert warnings == ["App Home refresh failed: SlackApiError (internal_error)"] * 2
-    assert not any("Zebedee" in w or TOM in w or "RR-2026" in w for w in warnings)
+    warnings = [r.getMessage() for r in caplog.records if "views.publish" in r.getMessage()]
+    assert warnings == [
+        f"Slack views.publish to {user} failed: internal_error (server_error)"
+        for user in (TOM, BEN)
+    ]
+    assert not any("Zebedee" in w or "RR-2026" in w for w in caplog.messages)
+    with uow_factory() as uow:  # the homes stay owed for the sender's next pass
+        owed = [
+            r for r in uow.outbox.due(datetime.now(UTC) + timedelta(days=1)) if r.kind == "home"
+        ]
+    assert sorted(r.recipient for r in owed) == sorted([TOM, BEN])
 
 
 def test_the_criteria_ticked_in_the_modal_are_stored_on_the_case_row(app, slack_api, uow_factory):

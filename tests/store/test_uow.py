@@ -169,36 +169,45 @@ def test_a_database_error_never_quotes_the_statement_s_values(uow_factory):
     assert "SQL parameters hidden" in message
 
 
-def test_a_reminder_dispatch_is_claimed_once_per_deadline_and_slot_key(uow_factory):
+def _owe_slot(uow, deadline_id, slot, recipient, *, lead=2, claimed_by=""):
+    return uow.outbox.owe(
+        now=NOW, board_id="test-board", kind="reminder", template="reminder_dm",
+        recipient=recipient, deadline_id=deadline_id, slot=slot, lead=lead,
+    )  # fmt: skip
+
+
+def test_a_reminder_slot_is_owed_once_per_deadline_slot_and_recipient(uow_factory):
     with uow_factory() as uow:
         add_board(uow)
         case = add_case(uow)
         deadline = add_deadline(uow, case.id, date(2026, 3, 9))
         key = "lead:2:2026-03-09"
-        first = uow.dispatches.claim(deadline.id, key, lead=2, now=NOW, claimed_by="sweeper-1")
-        again = uow.dispatches.claim(deadline.id, key, lead=2, now=NOW, claimed_by="sweeper-2")
-        other = uow.dispatches.claim(deadline.id, "lead:1:2026-03-09", lead=1, now=NOW)
+        first = _owe_slot(uow, deadline.id, key, "U0PRI00002")
+        again = _owe_slot(uow, deadline.id, key, "U0PRI00002")
+        chair = _owe_slot(uow, deadline.id, key, "U0BEN00001")
+        other = _owe_slot(uow, deadline.id, "lead:1:2026-03-09", "U0PRI00002", lead=1)
         uow.commit()
-    assert first is not None and first.claimed_by == "sweeper-1" and first.lead == 2
-    assert again is None
-    assert other is not None and other.id != first.id
+    assert first is not None and again is None
+    assert chair is not None and other is not None and len({first, chair, other}) == 3
     with uow_factory() as uow:
-        rows = uow.dispatches.of_deadline(deadline.id)
-        assert [(r.lead, r.claimed_by, r.sent_at) for r in rows] == [
-            (2, "sweeper-1", None),
-            (1, "", None),
+        rows = uow.outbox.of_deadline(deadline.id)
+        assert [(r.slot, r.recipient, r.lead, r.sent_at) for r in rows] == [
+            (key, "U0PRI00002", 2, None),
+            (key, "U0BEN00001", 2, None),
+            ("lead:1:2026-03-09", "U0PRI00002", 1, None),
         ]
+        assert uow.outbox.claimed_slots([deadline.id]) == {deadline.id: {key, "lead:1:2026-03-09"}}
 
 
-def test_an_extended_deadline_can_claim_the_same_lead_time_for_its_new_date(uow_factory):
+def test_an_extended_deadline_owes_the_same_lead_time_again_for_its_new_date(uow_factory):
     with uow_factory() as uow:
         add_board(uow)
         case = add_case(uow)
         deadline = add_deadline(uow, case.id, date(2026, 3, 9))
-        old = uow.dispatches.claim(deadline.id, "lead:2:2026-03-09", lead=2, now=NOW)
-        new = uow.dispatches.claim(deadline.id, "lead:2:2026-03-20", lead=2, now=NOW)
+        old = _owe_slot(uow, deadline.id, "lead:2:2026-03-09", "U0PRI00002")
+        new = _owe_slot(uow, deadline.id, "lead:2:2026-03-20", "U0PRI00002")
         uow.commit()
-    assert old is not None and new is not None and old.id != new.id
+    assert old is not None and new is not None and old != new
 
 
 def test_running_deadlines_due_by_a_day_come_soonest_first(uow_factory):

@@ -1,6 +1,6 @@
 """Telling a board's business managers about a message Slack refused for good.
 
-"A failure in Slack's API never loses a vote, decision or reminder" (:mod:`bot.outbox`, from
+"A failure in Slack's API never loses a vote, decision or reminder" (:mod:`bot.notify`, from
 PRODUCT.md §Deadlines and reminders, a reminder is "not lost if Slack is down or rate-limits", and
 §Voting, the recommendation "goes to the decision-maker"). A message Slack will never take (the
 account deactivated, ``user_not_found``, a channel archived) is not lost either: it is handed to
@@ -14,14 +14,15 @@ pseudonym, to whom (a mention or a channel link), Slack's error code and what to
 subject's identifying details (PRODUCT.md §Confidentiality). It goes to each active business
 manager of the board except the person it failed for.
 
-Each notice is keyed by what failed and whom it tells (``undelivered:outbox:<row>:<manager>``,
-``undelivered:reminder:<dispatch>:<recipient>:<manager>``), so a retry or a re-run owes it once.
-A notice that itself fails for good is recognised by that prefix and tells nobody: no loop.
+Each notice is an outbox row keyed by the row that failed and the manager it tells (``about_id``,
+``recipient``), so a retry or a re-run owes it once. A notice that itself fails for good is
+recognised by its template and tells nobody: no loop; nor does a home or an ephemeral reply,
+which the person sees afresh when they next look.
 
 A reminder that nobody could be sent, because nobody on the board holds the deadline's owner role
-(``What.NO_OWNER``), is told the same way, once per deadline and role
-(``undelivered:reminder:no_owner:<deadline>:<role>:<manager>``): a deadline nobody is reminded of
-is a deadline missed without anyone knowing.
+(``What.NO_OWNER``), is told the same way, once per deadline and role (keyed by the deadline and
+the slot ``no_owner:<role>``): a deadline nobody is reminded of is a deadline missed without
+anyone knowing.
 """
 
 from __future__ import annotations
@@ -29,18 +30,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from bot.domain.boards import Role
+from bot.notify.kinds import Kind, Owed
 from messages.render import Mrkdwn, channel_link, mention, render_message, slack_escape
 from store.models import OutboxRow
 from store.uow import UnitOfWork
 
-NOTICE_PREFIX = "undelivered:"
-"""The dedupe-key prefix of every notice: what a failed notice is recognised by."""
+NOTICE = "undelivered_notice"
+"""The template of every notice: what a failed notice is recognised by."""
 
-CLOSING_PREFIX = "voting_closed:"
-"""The dedupe-key prefix of a close's messages (:func:`bot.recommendation.closing_key`)."""
+WHAT_BY_TEMPLATE = {
+    "case_card": "card",
+    "recommendation_dm": "recommendation",
+    "voting_closed": "channel_notice",
+    "decision_notice": "channel_notice",
+    "reminder_dm": "reminder",
+    "vote_reminder_dm": "vote_reminder",
+    "digest": "digest",
+}
+"""What a notice calls a failed row, by its template; any other is "a message"."""
+
+UNTOLD = frozenset({NOTICE, "home", "vote_recorded"})
+"""Templates whose failure tells nobody: a notice (no loop), a home and an ephemeral reply."""
 
 
 class What(StrEnum):
@@ -75,8 +87,7 @@ class Undelivered:
     """A message Slack refused for good, as a notice may describe it: never the message's text.
 
     Attributes:
-        key: names the failure (``outbox:12``, ``reminder:7:U0PRI00002``): the notices' keys and
-            the warning logged when nobody can be told.
+        key: names the failure (``outbox:12``): the warning logged when nobody can be told.
         board_id: the board whose business managers are told.
         case_id: the case it was about (None, or a case no longer there: no reference shown).
         what: what it was.
@@ -118,25 +129,25 @@ class UndeliveredView:
     due: date | None
 
 
-def of_outbox_row(row: OutboxRow, error: str) -> Undelivered | None:
-    """Describe an owed message that failed for good from its kind and key; None for a notice."""
-    key = row.dedupe_key
-    if key.startswith(NOTICE_PREFIX):
+def of_row(uow: UnitOfWork, row: OutboxRow, error: str) -> Undelivered | None:
+    """Describe an owed row that failed for good; None for one whose failure tells nobody.
+
+    A reminder is described by its deadline's label and due date (never its text).
+    """
+    if row.template in UNTOLD:
         return None
-    # bot.outbox's kinds (CARD, POST_CARD, CHANNEL): that module imports this one
-    if row.kind in ("card", "post_card"):
-        what = What.CARD
-    elif row.kind == "channel":
-        what = What.CHANNEL_NOTICE
-    elif key.startswith(CLOSING_PREFIX) and ":dm:" in key:
-        what = What.RECOMMENDATION
-    else:
-        what = What.MESSAGE
-    return Undelivered(f"outbox:{row.id}", row.board_id, row.case_id, what, row.recipient, error)
+    what = What(WHAT_BY_TEMPLATE.get(row.template, What.MESSAGE))
+    label, due = "", None
+    deadline = uow.deadlines.get(row.deadline_id) if row.deadline_id is not None else None
+    if deadline is not None:
+        label = deadline.label if what is What.REMINDER else ""
+        due = deadline.due_on
+    key = f"outbox:{row.id}"
+    return Undelivered(key, row.board_id, row.case_id, what, row.recipient, error, label, due)
 
 
-def notices(uow: UnitOfWork, failure: Undelivered) -> list[tuple[str, str, dict[str, Any]]]:
-    """Return the notices ``failure`` owes: ``(manager, dedupe key, message)``, one per manager.
+def notices(uow: UnitOfWork, failure: Undelivered) -> list[Owed]:
+    """Return the notices ``failure`` owes, one DM per manager.
 
     Empty when the board has no active business manager but the person it failed for.
     """
@@ -147,8 +158,8 @@ def notices(uow: UnitOfWork, failure: Undelivered) -> list[tuple[str, str, dict[
     ]
     if not managers:
         return []
-    message = render_message("undelivered_notice", n=_view(uow, failure))
-    return [(user, f"{NOTICE_PREFIX}{failure.key}:{user}", message) for user in managers]
+    message = render_message(NOTICE, n=_view(uow, failure))
+    return [Owed(Kind.DM, NOTICE, user, message, failure.case_id) for user in managers]
 
 
 def _view(uow: UnitOfWork, failure: Undelivered) -> UndeliveredView:
