@@ -8,9 +8,9 @@ from datetime import date
 from bot.domain.boards import Role
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.protocols import Event
-from bot.jobs import DigestLine, ReminderView, VoteReminderView
+from bot.notify.drawn import DigestLine, ReminderView, VoteReminderView
 from bot.services.views import DeadlineView
-from bot.undelivered import UndeliveredView
+from bot.notify.undelivered import UndeliveredView
 from messages.render import channel_link, mention, slack_escape
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'

@@ -6,8 +6,10 @@ import copy
 import json
 from datetime import timedelta
 
-from handlers.home import publish_home
+from sqlmodel import select
+
 from messages.ids import ActionId, CallbackId
+from store.models import OutboxRow
 from tests.fakes.signing import TEAM_ID, bolt_request, load_payload
 from tests.slack.interactions import PRIYA, TOM, click
 
@@ -59,12 +61,12 @@ def test_the_deadlines_a_person_owns_are_listed_overdue_first(app, slack_api, re
     assert "overdue by" in sections[heading + 1]
 
 
-def test_publish_home_can_be_called_by_other_steps(
-    app, slack_api, ref, uow_factory, clock, slack_settings
+def test_opening_the_home_is_answered_before_the_home_is_published_and_owes_it_once(
+    app, slack_api, ref, uow_factory
 ):
-    from bot.deps import Deps
-    from bot.slack_client import make_web_client
-
-    deps = Deps(settings=slack_settings, uow_factory=uow_factory, clock=clock)
-    publish_home(make_web_client(slack_settings), deps, PRIYA)
-    assert slack_api.last("views.publish").args["user_id"] == PRIYA
+    open_home(app, TOM)
+    with uow_factory() as uow:
+        [row] = [r for r in uow.session.exec(select(OutboxRow)) if r.kind == "home"]
+    assert (row.recipient, row.template, row.board_id, row.payload) == (TOM, "home", None, None)
+    assert row.sent_at is not None  # drawn when sent: no home is stored
+    assert [c.args["user_id"] for c in slack_api.calls_to("views.publish")] == [TOM]

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.domain.deadlines import DeadlineStatus
 from messages.ids import ActionId, BlockId, CallbackId
-from store.models import BallotRow, DeadlineRow
+from store.models import BallotRow, DeadlineRow, OutboxRow
 from tests.fakes.signing import bolt_request, slash_command_body
 from tests.slack.interactions import (
     ANA,
@@ -129,9 +129,13 @@ def test_a_failed_publish_is_logged_and_the_vote_still_stands(
         assert ballot.recommendation.value == "statutory_review"
     assert slack_api.calls_to("views.publish")[0].response["ok"] is False
     assert "chat.postEphemeral" in slack_api.methods()  # and the vote confirmed
-    warnings = [r.getMessage() for r in caplog.records if r.name == "handlers.home"]
-    assert warnings == ["App Home refresh failed: SlackApiError (internal_error)"]
-    assert not any(s in w for w in warnings for s in ("Zebedee", TOM, voting, "Child A"))
+    warnings = [r.getMessage() for r in caplog.records if "views.publish" in r.getMessage()]
+    assert warnings == [f"Slack views.publish to {TOM} failed: internal_error (server_error)"]
+    assert not any(s in w for w in caplog.messages for s in ("Zebedee", voting, "Child A"))
+    with uow_factory() as uow:  # the home stays owed: the sender publishes it on its next pass
+        rows = uow.session.exec(select(OutboxRow)).all()
+        [home] = [r for r in rows if r.kind == "home" and r.sent_at is None]
+    assert (home.recipient, home.sent_at, home.last_error) == (TOM, None, "internal_error")
 
 
 def test_a_failed_publish_for_one_member_leaves_the_others_published(app, slack_api, ref):

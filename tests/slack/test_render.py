@@ -181,3 +181,21 @@ def test_no_template_writes_an_action_block_or_callback_id_as_a_literal(template
     source = resources.files("messages").joinpath("templates", template).read_text("utf-8")
     literal = re.search(r'"(action_id|block_id|callback_id)"\s*:\s*"', source)
     assert literal is None, f"{template}: use the enums of messages/ids.py for {literal[1]}"
+
+
+def test_the_card_tells_a_paused_deadline_and_an_extended_one_from_a_running_one():
+    from dataclasses import replace
+
+    from bot.cards import case_card_message
+    from bot.domain.deadlines import DeadlineStatus
+    from tests.slack.case_examples import CASE, DUE, LATE
+
+    paused = replace(DUE, status=DeadlineStatus.PAUSED)
+    extended = replace(LATE, status=DeadlineStatus.EXTENDED, overdue=False, working_days_left=4)
+    card = case_card_message(CASE, deadlines=(paused, extended))
+    lines = [e["text"] for b in card["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert lines[0].startswith(":double_vertical_bar: Rapid review")
+    assert "paused (the clock stopped; was due Mon 16 Mar 2026)" in lines[0]
+    assert lines[1] == ":calendar: Notify the panel: Mon 9 Feb 2026 (extended) - 4 working days left"
+    assert "working days left" not in lines[0]
+    assert ", paused." in card["text"]
