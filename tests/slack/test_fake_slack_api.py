@@ -129,6 +129,32 @@ REFUSED = {
         lambda c: c.api_call("chat.meMessage", json={"channel": "C1", "text": "x"}),
         "no spec for chat.meMessage",
     ),
+    "metadata-not-an-object": (
+        lambda c: c.chat_postMessage(channel="C1", text="x", metadata=["casedesk_outbox"]),
+        "metadata must be a JSON object with event_type and event_payload",
+    ),
+    "metadata-without-event-type": (
+        lambda c: c.chat_postMessage(channel="C1", text="x", metadata={"event_payload": {}}),
+        "metadata.event_type must be a non-empty string",
+    ),
+    "metadata-payload-not-an-object": (
+        lambda c: c.chat_update(
+            channel="C1", ts="1.2", text="x", metadata={"event_type": "t", "event_payload": 7}
+        ),
+        "metadata.event_payload must be a JSON object",
+    ),
+    "metadata-misspelt-field": (
+        lambda c: c.chat_postMessage(
+            channel="C1", text="x", metadata={"event_type": "t", "payload": {"outbox_id": 1}}
+        ),
+        "metadata has unknown field 'payload'",
+    ),
+    "metadata-not-json": (
+        lambda c: c.api_call(
+            "chat.postMessage", params={"channel": "C1", "text": "x", "metadata": "{event"}
+        ),
+        "metadata is not valid JSON",
+    ),
 }
 
 
