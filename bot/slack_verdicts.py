@@ -12,6 +12,24 @@
 :func:`classify` turns a ``SlackApiError`` or a network error into a verdict; :func:`backoff`
 is the wait before the next attempt. Everything here is also importable from
 ``bot.slack_gateway``.
+
+Outcome unknown: a failure after the request reached Slack leaves open whether Slack acted on it.
+``RetryLater.unknown_outcome`` says so, and a message must then be looked up
+(:meth:`~bot.slack_gateway.SlackGateway.find_by_metadata`) before it is posted again, or it may be
+posted twice. It is true for:
+
+- a network error once the request was sent: the connection reset or closed, a timeout waiting
+  for the answer, a truncated answer. urllib (slack_sdk's transport) wraps every error while
+  connecting or sending in ``URLError`` and raises errors while awaiting the answer as they are
+  (``RemoteDisconnected``, ``ConnectionResetError``, ``TimeoutError``, ``IncompleteRead``), so a
+  ``URLError`` (refused, DNS, TLS, a connect timeout) means Slack never had the whole request;
+- an HTTP 5xx: a gateway timeout (504) or a proxy's 502 can come after Slack's backend posted
+  the message, and a 500 is Slack's ``internal_error``;
+- Slack's ``internal_error`` and ``fatal_error``, which Slack documents as "it's possible some
+  aspect of the operation succeeded before the error was raised".
+
+It is false when Slack certainly did nothing: a 429, our own spacing, a refused or unreachable
+connection, ``service_unavailable``, ``request_timeout`` (the request arrived truncated).
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from http.client import HTTPException
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
@@ -64,11 +83,15 @@ class RetryLater:
         after_seconds: wait at least this long before trying again.
         reason: why.
         error: Slack's error code, ``http_<status>``, or the network exception's class name.
+        unknown_outcome: Slack may have done what was asked although no success came back
+            (see the module's docstring): look a message up before posting it again. False when
+            Slack certainly did nothing.
     """
 
     after_seconds: float
     reason: RetryReason
     error: str
+    unknown_outcome: bool = False
 
     def not_before(self, now: datetime) -> datetime:
         """Return the earliest time to try again, counted from ``now``."""
@@ -90,6 +113,9 @@ Result = Sent | RetryLater | PermanentFailure
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
+# Transient errors after which Slack may have acted: "It's possible some aspect of the operation
+# succeeded before the error was raised" (Slack's description of both).
+UNKNOWN_OUTCOME_ERRORS = frozenset({"internal_error", "fatal_error"})
 INSTALLATION_ERRORS = frozenset(
     {
         "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
@@ -169,17 +195,29 @@ def classify(error: Exception, *, attempt: int = 1) -> RetryLater | PermanentFai
             after = backoff(attempt, retry_after_seconds(response))
             return RetryLater(after, RetryReason.RATE_LIMITED, code or "ratelimited")
         if isinstance(status, int) and status >= 500:
-            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, f"http_{status}")
+            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, f"http_{status}", True)
         if code in TRANSIENT_ERRORS:
-            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, code)
+            unknown = code in UNKNOWN_OUTCOME_ERRORS
+            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, code, unknown)
         if code in INSTALLATION_ERRORS:
             return PermanentFailure(code, FailureScope.INSTALLATION)
         if code in RECIPIENT_ERRORS:
             return PermanentFailure(code, FailureScope.RECIPIENT)
         return PermanentFailure(code or f"http_{status}", FailureScope.MESSAGE)
     if isinstance(error, OSError | HTTPException):
-        return RetryLater(backoff(attempt), RetryReason.CONNECTION_ERROR, type(error).__name__)
+        name, unknown = type(error).__name__, failed_after_sending(error)
+        return RetryLater(backoff(attempt), RetryReason.CONNECTION_ERROR, name, unknown)
     raise TypeError(f"not a Slack or network error: {type(error).__name__}")
+
+
+def failed_after_sending(error: BaseException) -> bool:
+    """Return whether a network error struck after the whole request had gone to Slack.
+
+    urllib wraps what fails while connecting or sending in ``URLError`` (so Slack never had the
+    whole request); an error while awaiting the answer (reset, closed, timed out, truncated) is
+    raised as it is, and Slack may have acted on the request.
+    """
+    return isinstance(error, OSError | HTTPException) and not isinstance(error, URLError)
 
 
 def error_code(response: SlackResponse | None) -> str:

@@ -51,7 +51,8 @@ def test_a_server_error_is_retry_later_with_backoff_and_hides_the_body(
     with caplog.at_level(logging.DEBUG, logger="bot.slack_gateway"):
         result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
 
-    assert result == RetryLater(30.0, RetryReason.SERVER_ERROR, f"http_{status}")
+    # Slack may have posted before the 5xx came back: the caller must look before resending.
+    assert result == RetryLater(30.0, RetryReason.SERVER_ERROR, f"http_{status}", True)
     assert slack_api.last("chat.postMessage").response == {"raw": page}
     ours = " ".join(r.getMessage() for r in caplog.records if r.name == "bot.slack_gateway")
     assert f"http_{status}" in ours and "Child A" not in ours
@@ -81,7 +82,7 @@ def test_a_500_then_200_without_sdk_retries_is_retried_by_the_caller_and_arrives
     clock.now += first.after_seconds
     second = gateway.post_message("C0CASEREV01", TEXT, BLOCKS, attempt=2)
 
-    assert first == RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500")
+    assert first == RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", unknown_outcome=True)
     assert isinstance(second, Sent)
 
 
@@ -96,6 +97,7 @@ def test_a_refused_connection_is_retry_later(clock):
     result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT, attempt=3)
 
     assert result == RetryLater(120.0, RetryReason.CONNECTION_ERROR, "URLError")
+    assert result.unknown_outcome is False  # nothing listened: certainly not sent
 
 
 class RaisingClient:
@@ -107,20 +109,28 @@ class RaisingClient:
 
 
 @pytest.mark.parametrize(
-    "exc",
+    ("exc", "unknown_outcome"),
     [
-        pytest.param(URLError("[Errno 104] Connection reset by peer"), id="url-error"),
-        pytest.param(ConnectionResetError(104, "reset"), id="connection-reset"),
-        pytest.param(TimeoutError("timed out"), id="socket-timeout-is-timeout-error"),
-        pytest.param(RemoteDisconnected("closed"), id="remote-disconnected"),
-        pytest.param(IncompleteRead(b""), id="incomplete-read"),
+        # urllib wraps what fails while connecting or sending: Slack never had the request.
+        pytest.param(URLError(ConnectionRefusedError(111, "refused")), False, id="refused"),
+        pytest.param(URLError(socket.gaierror(-2, "unknown host")), False, id="dns"),
+        pytest.param(URLError(TimeoutError("timed out")), False, id="connect-timeout"),
+        pytest.param(URLError("[Errno 104] Connection reset by peer"), False, id="reset-sending"),
+        # Raised as they are while awaiting the answer: Slack may have acted on the request.
+        pytest.param(ConnectionResetError(104, "reset"), True, id="reset-awaiting-answer"),
+        pytest.param(TimeoutError("timed out"), True, id="answer-timeout"),
+        pytest.param(RemoteDisconnected("closed"), True, id="remote-disconnected"),
+        pytest.param(IncompleteRead(b""), True, id="incomplete-read"),
     ],
 )
-def test_network_errors_are_retry_later(clock, exc):
+def test_network_errors_are_retry_later_and_say_whether_slack_may_have_acted(
+    clock, exc, unknown_outcome
+):
     result = make_gateway(RaisingClient(exc), clock).post_message("C0CASEREV01", TEXT)
 
-    assert isinstance(result, RetryLater)
-    assert (result.reason, result.after_seconds) == (RetryReason.CONNECTION_ERROR, 30.0)
+    assert result == RetryLater(
+        30.0, RetryReason.CONNECTION_ERROR, type(exc).__name__, unknown_outcome
+    )
 
 
 def test_a_programming_error_is_not_swallowed(clock):
@@ -143,8 +153,10 @@ def test_a_programming_error_is_not_swallowed(clock):
         ("missing_scope", PermanentFailure("missing_scope", FailureScope.INSTALLATION)),
         ("invalid_blocks", PermanentFailure("invalid_blocks", FailureScope.MESSAGE)),
         ("msg_too_long", PermanentFailure("msg_too_long", FailureScope.MESSAGE)),
-        ("internal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "internal_error")),
+        ("internal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "internal_error", True)),
+        ("fatal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "fatal_error", True)),
         ("service_unavailable", RetryLater(30.0, RetryReason.SERVER_ERROR, "service_unavailable")),
+        ("request_timeout", RetryLater(30.0, RetryReason.SERVER_ERROR, "request_timeout")),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
@@ -186,7 +198,7 @@ def test_classify_refuses_what_is_not_a_slack_or_network_error():
         ),
         pytest.param(
             500, None,
-            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500"), id="500-twice",
+            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", True), id="500-twice",
         ),
         pytest.param(
             200, "not_in_channel",
@@ -221,7 +233,9 @@ def test_a_dropped_connection_is_retry_later_without_sdk_retries(slack_api, cloc
 
     result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
 
-    assert result == RetryLater(30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected")
+    assert result == RetryLater(
+        30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected", unknown_outcome=True
+    )
     [call] = slack_api.calls_to("chat.postMessage")
     assert (call.status, call.args) == (DROPPED, {"channel": "C0CASEREV01", "text": TEXT})
 
