@@ -53,7 +53,7 @@ class RetryReason(StrEnum):
     """Why a call is to be retried later."""
 
     THROTTLED = "throttled"  # our own per-channel spacing; Slack was not called
-    RATE_LIMITED = "rate_limited"  # Slack answered 429 (or error "ratelimited")
+    RATE_LIMITED = "rate_limited"  # Slack answered 429 (or error "ratelimited"/"rate_limited")
     SERVER_ERROR = "server_error"  # HTTP 5xx, or a transient Slack error code
     CONNECTION_ERROR = "connection_error"  # refused, reset, timed out, DNS
     INSTALLATION = "installation"  # token or scopes refused: owed until an admin fixes the app
@@ -113,6 +113,9 @@ Result = Sent | RetryLater | PermanentFailure
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
+# "ratelimited" is every method's; chat.postMessage also documents "rate_limited" ("Application
+# has posted too many messages"): a wait, not a refusal of the message.
+RATE_LIMIT_ERRORS = frozenset({"ratelimited", "rate_limited"})
 # Transient errors after which Slack may have acted: "It's possible some aspect of the operation
 # succeeded before the error was raised" (Slack's description of both).
 UNKNOWN_OUTCOME_ERRORS = frozenset({"internal_error", "fatal_error"})
@@ -191,7 +194,7 @@ def classify(error: Exception, *, attempt: int = 1) -> RetryLater | PermanentFai
         response = error.response
         status = getattr(response, "status_code", None)
         code = error_code(response)
-        if status == 429 or code == "ratelimited":
+        if status == 429 or code in RATE_LIMIT_ERRORS:
             after = backoff(attempt, retry_after_seconds(response))
             return RetryLater(after, RetryReason.RATE_LIMITED, code or "ratelimited")
         if isinstance(status, int) and status >= 500:

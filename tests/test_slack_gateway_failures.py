@@ -157,6 +157,7 @@ def test_a_programming_error_is_not_swallowed(clock):
         ("fatal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "fatal_error", True)),
         ("service_unavailable", RetryLater(30.0, RetryReason.SERVER_ERROR, "service_unavailable")),
         ("request_timeout", RetryLater(30.0, RetryReason.SERVER_ERROR, "request_timeout")),
+        ("rate_limited", RetryLater(30.0, RetryReason.RATE_LIMITED, "rate_limited")),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
