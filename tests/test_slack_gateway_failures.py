@@ -15,12 +15,15 @@ from urllib.error import URLError
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, HttpRequest, RetryState
 from slack_sdk.http_retry import builtin_handlers as sdk_retry_builtin_handlers
 from slack_sdk.http_retry import handler as sdk_retry_handler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
-from bot.slack_client import retry_handlers
+from bot.slack_client import PostSafeConnectionErrorRetryHandler, retry_handlers
 from bot.slack_gateway import (
     FailureScope,
     PermanentFailure,
@@ -241,22 +244,66 @@ def test_a_dropped_connection_is_retry_later_without_sdk_retries(slack_api, cloc
     assert (call.status, call.args) == (DROPPED, {"channel": "C0CASEREV01", "text": TEXT})
 
 
-def test_a_dropped_connection_then_200_arrives_through_the_bots_client_retries(
-    slack_api, clock, monkeypatch
-):
-    sdk_sleeps: list[float] = []
-    monkeypatch.setattr(sdk_retry_handler, "time", SimpleNamespace(sleep=sdk_sleeps.append))
-    client = WebClient(
+@pytest.fixture
+def bots_client(slack_api, monkeypatch):
+    """Return a WebClient on the fake with the bot's own retry policy; the SDK does not sleep."""
+    monkeypatch.setattr(sdk_retry_handler, "time", SimpleNamespace(sleep=lambda seconds: None))
+    return WebClient(
         token="xoxb-test", base_url=slack_api.base_url, retry_handlers=retry_handlers()
     )
-    slack_api.fail_next("chat.postMessage", drop=True)
 
-    result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT, BLOCKS)
 
-    calls = slack_api.calls_to("chat.postMessage")
-    assert result == Sent(channel="C0CASEREV01", ts=calls[1].response["ts"])
-    assert [c.status for c in calls] == [DROPPED, 200]
-    assert [c.args for c in calls] == [
-        {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
-    ] * 2
-    assert len(sdk_sleeps) == 1
+def test_a_post_slack_accepted_before_the_connection_dropped_is_not_resent_by_the_bots_client(
+    slack_api, clock, bots_client
+):
+    slack_api.fail_next("chat.postMessage", accept_then_drop=True)
+
+    result = make_gateway(bots_client, clock).post_message("C0CASEREV01", TEXT, BLOCKS)
+
+    assert result == RetryLater(
+        30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected", unknown_outcome=True
+    )
+    [posted] = slack_api.messages_in("C0CASEREV01")  # exactly one message
+    assert (posted["text"], posted["blocks"]) == (TEXT, BLOCKS)
+    assert [c.status for c in slack_api.calls_to("chat.postMessage")] == [DROPPED]
+
+
+def test_slack_sdks_own_connection_retry_would_post_that_message_twice(slack_api, clock):
+    # Why the bot's client does not use slack_sdk's ConnectionErrorRetryHandler as it is.
+    stock = make_client(slack_api, ConnectionErrorRetryHandler(max_retry_count=1))
+    slack_api.fail_next("chat.postMessage", accept_then_drop=True)
+
+    result = make_gateway(stock, clock).post_message("C0CASEREV01", TEXT)
+
+    assert isinstance(result, Sent)
+    assert [m["text"] for m in slack_api.messages_in("C0CASEREV01")] == [TEXT, TEXT]
+
+
+def test_a_dropped_card_update_is_still_retried_by_the_bots_client(slack_api, clock, bots_client):
+    slack_api.fail_next("chat.update", drop=True)
+
+    result = make_gateway(bots_client, clock).update_message(
+        "C0CASEREV01", "1765400000.000111", TEXT, BLOCKS
+    )
+
+    assert result == Sent(channel="C0CASEREV01", ts="1765400000.000111")
+    assert [c.status for c in slack_api.calls_to("chat.update")] == [DROPPED, 200]
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "retried"),
+    [
+        pytest.param("chat.postMessage", URLError(ConnectionRefusedError()), True, id="refused"),
+        pytest.param("chat.postMessage", URLError(socket.gaierror()), True, id="dns"),
+        pytest.param("chat.postMessage", RemoteDisconnected("closed"), False, id="dropped"),
+        pytest.param("chat.postMessage", ConnectionResetError(), False, id="reset"),
+        pytest.param("chat.update", RemoteDisconnected("closed"), True, id="update-dropped"),
+        pytest.param("views.publish", ConnectionResetError(), True, id="home-reset"),
+    ],
+)
+def test_the_bots_client_resends_a_post_only_when_it_never_reached_slack(method, error, retried):
+    [handler] = [h for h in retry_handlers() if isinstance(h, ConnectionErrorRetryHandler)]
+    request = HttpRequest(method="POST", url=f"https://slack.com/api/{method}", headers={})
+
+    assert isinstance(handler, PostSafeConnectionErrorRetryHandler)
+    assert handler.can_retry(state=RetryState(), request=request, error=error) is retried
