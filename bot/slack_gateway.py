@@ -24,6 +24,15 @@ Spacing is per process; across instances Slack's own 429s are the backstop.
 Give it the client from :func:`bot.slack_client.make_web_client`: its ``slack_sdk.http_retry``
 handlers (rate limit, server error, connection error) retry once inside the call, and what still
 fails after they give up is classified here. A client without handlers works too, only sooner.
+That client never resends a ``chat.postMessage`` whose connection failed after it was sent (it
+may have been posted); a client with slack_sdk's stock ``ConnectionErrorRetryHandler`` would.
+
+Exactly once: messages carry Slack message ``metadata`` (``outbox_metadata``); after a
+``RetryLater`` with ``unknown_outcome``, :meth:`SlackGateway.find_by_metadata` tells whether a
+message was posted after all (:mod:`bot.slack_history` says what it reads, and how far back).
+conversations.history is limited per method and workspace (Tier 3, about 50 a minute), not per
+channel: lookups share one lane, not spaced, held for a 429's ``Retry-After``, and take no
+channel's posting turn.
 
 Logs name the method, the channel ID and Slack's error code; never the text or blocks.
 """
@@ -34,6 +43,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from http.client import HTTPException
 from typing import Any
 
@@ -41,6 +51,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.slack_history import (
+    HISTORY_MAX_PAGES,
+    HISTORY_PAGE_SIZE,
+    is_marked,
+    oldest_ts,
+    walk_history,
+)
 from bot.slack_verdicts import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_CAP_SECONDS,
@@ -60,23 +77,10 @@ from bot.slack_verdicts import (
 )
 
 __all__ = [
-    "BACKOFF_BASE_SECONDS",
-    "BACKOFF_CAP_SECONDS",
-    "INSTALLATION_ERRORS",
-    "RECIPIENT_ERRORS",
-    "TRANSIENT_ERRORS",
-    "FailureScope",
-    "PermanentFailure",
-    "Result",
-    "RetryLater",
-    "RetryReason",
-    "Sent",
-    "SlackGateway",
-    "backoff",
-    "classify",
-    "error_code",
-    "retry_after_seconds",
-]
+    "BACKOFF_BASE_SECONDS", "BACKOFF_CAP_SECONDS", "INSTALLATION_ERRORS", "RECIPIENT_ERRORS",
+    "TRANSIENT_ERRORS", "FailureScope", "PermanentFailure", "Result", "RetryLater", "RetryReason",
+    "Sent", "SlackGateway", "backoff", "classify", "error_code", "retry_after_seconds",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -111,19 +115,32 @@ class SlackGateway:
         self._max_wait = max_wait
         self._free_at: dict[str, float] = {}  # lane -> monotonic time it may next be used
         self._dm_channels: dict[str, str] = {}  # user ID -> DM channel ID
+        self._own: tuple[str, str] | None = None  # the bot's (bot_id, user_id), from auth.test
         self._lock = threading.Lock()
 
     # -- calls -----------------------------------------------------------------------------------
 
     def post_message(
-        self, channel: str, text: str, blocks: Sequence[dict] | None = None, *, attempt: int = 1
+        self,
+        channel: str,
+        text: str,
+        blocks: Sequence[dict] | None = None,
+        *,
+        attempt: int = 1,
+        metadata: dict[str, Any] | None = None,
     ) -> Result:
-        """Post a message (``chat.postMessage``); ``text`` is the notification fallback."""
+        """Post a message (``chat.postMessage``); ``text`` is the notification fallback.
+
+        ``metadata`` is Slack message metadata, ``{"event_type": …, "event_payload": {…}}``
+        (:func:`bot.slack_history.outbox_metadata`), by which :meth:`find_by_metadata` finds
+        the message again.
+        """
+        extra = _optional(blocks, metadata)
         result = self._send(
             "chat.postMessage",
             channel,
             attempt,
-            lambda: self._client.chat_postMessage(channel=channel, text=text, **_blocks(blocks)),
+            lambda: self._client.chat_postMessage(channel=channel, text=text, **extra),
         )
         if isinstance(result, SlackResponse):
             return Sent(channel=result.get("channel", channel), ts=result.get("ts"))
@@ -137,13 +154,18 @@ class SlackGateway:
         blocks: Sequence[dict] | None = None,
         *,
         attempt: int = 1,
+        metadata: dict[str, Any] | None = None,
     ) -> Result:
-        """Replace a message the bot posted (``chat.update``), such as a case card."""
+        """Replace a message the bot posted (``chat.update``), such as a case card.
+
+        Without ``metadata`` the message keeps its own; ``{}`` removes it (chat.update's spec).
+        """
+        extra = _optional(blocks, metadata)
         result = self._send(
             "chat.update",
             channel,
             attempt,
-            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, **_blocks(blocks)),
+            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, **extra),
         )
         if isinstance(result, SlackResponse):
             return Sent(channel=result.get("channel", channel), ts=result.get("ts", ts))
@@ -203,16 +225,103 @@ class SlackGateway:
         return channel_id
 
     def send_dm(
-        self, user: str, text: str, blocks: Sequence[dict] | None = None, *, attempt: int = 1
+        self,
+        user: str,
+        text: str,
+        blocks: Sequence[dict] | None = None,
+        *,
+        attempt: int = 1,
+        metadata: dict[str, Any] | None = None,
     ) -> Result:
-        """Open (or reuse) the DM with ``user`` and post the message there."""
+        """Open (or reuse) the DM with ``user`` and post the message there (with ``metadata``)."""
         channel = self.open_dm(user, attempt=attempt)
         if not isinstance(channel, str):
             return channel
-        result = self.post_message(channel, text, blocks, attempt=attempt)
+        result = self.post_message(channel, text, blocks, attempt=attempt, metadata=metadata)
         if isinstance(result, PermanentFailure) and result.scope is FailureScope.RECIPIENT:
             self._dm_channels.pop(user, None)  # a stale DM ID: open it afresh next time
         return result
+
+    def find_by_metadata(
+        self,
+        channel: str,
+        event_type: str,
+        key_field: str,
+        key_value: str | int,
+        *,
+        oldest: str | datetime | None = None,
+        limit: int = HISTORY_PAGE_SIZE,
+        max_pages: int = HISTORY_MAX_PAGES,
+        attempt: int = 1,
+    ) -> Sent | RetryLater | PermanentFailure | None:
+        """Find this app's message whose metadata has ``event_type`` and ``key_field`` = value.
+
+        Reads ``channel``'s history with ``include_all_metadata``, newest first, back to
+        ``oldest``; only messages this app posted count (``auth.test``'s ``bot_id``).
+
+        Args:
+            channel: a channel ID, or a user ID (``U…``/``W…``) for the DM with them.
+            event_type: the metadata's ``event_type``, e.g. ``"casedesk_outbox"``.
+            key_field: the ``event_payload`` field, e.g. ``"outbox_id"``.
+            key_value: the value it must have (compared as text).
+            oldest: a Slack ts, or the aware time of the first attempt (searched from
+                5 minutes before it); None: only the latest ``max_pages`` pages.
+            limit: messages per page.
+            max_pages: calls at most; a search that ends unfinished answers None (see
+                :mod:`bot.slack_history`).
+            attempt: counted from 1; sets the backoff of a ``RetryLater``.
+
+        Returns:
+            ``Sent(channel, ts)`` if found; None if not; otherwise why the lookup itself
+            failed, classified as any call (``missing_scope``: an installation failure).
+        """
+        since = oldest_ts(oldest)
+        if channel.startswith(("U", "W")):
+            opened = self.open_dm(channel, attempt=attempt)
+            if not isinstance(opened, str):
+                return opened
+            channel = opened
+        own = self._own_ids(attempt)
+        if not isinstance(own, tuple):
+            return own
+        found = walk_history(
+            lambda cursor: self._history_page(channel, since, cursor, limit, attempt),
+            lambda message: is_marked(message, own, event_type, key_field, key_value),
+            max_pages=max_pages,
+            what=f"{event_type} {key_field}={key_value} in {channel}",
+        )
+        if found is None or isinstance(found, RetryLater | PermanentFailure):
+            return found
+        return Sent(channel=channel, ts=found.get("ts"))
+
+    def _own_ids(self, attempt: int) -> tuple[str, str] | RetryLater | PermanentFailure:
+        """Return the bot's ``(bot_id, user_id)`` (``auth.test``, asked once)."""
+        if self._own is None:
+            result = self._send(
+                "auth.test", "auth.test", attempt, lambda: self._client.auth_test(), spaced=False
+            )
+            if not isinstance(result, SlackResponse):
+                return result
+            self._own = (str(result.get("bot_id") or ""), str(result.get("user_id") or ""))
+        return self._own
+
+    def _history_page(
+        self, channel: str, oldest: str | None, cursor: str | None, limit: int, attempt: int
+    ) -> SlackResponse | RetryLater | PermanentFailure:
+        """Read one page of ``channel``'s history, with message metadata."""
+        return self._send(
+            "conversations.history",
+            "conversations.history",  # Tier 3 per method and workspace: one lane, not spaced
+            attempt,
+            lambda: self._client.conversations_history(
+                channel=channel,
+                include_all_metadata=True,
+                limit=limit,
+                oldest=oldest,
+                cursor=cursor,
+            ),
+            spaced=False,
+        )
 
     # -- spacing ---------------------------------------------------------------------------------
 
@@ -276,3 +385,8 @@ class SlackGateway:
 
 def _blocks(blocks: Sequence[dict] | None) -> dict[str, Any]:
     return {} if blocks is None else {"blocks": list(blocks)}
+
+
+def _optional(blocks: Sequence[dict] | None, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the message's optional arguments that are given (Slack is sent no nulls)."""
+    return _blocks(blocks) | ({} if metadata is None else {"metadata": metadata})
