@@ -11,6 +11,8 @@ one of three results instead of raising:
   message or the whole installation (token, scopes) is at fault. An installation failure means
   every call will fail: stop the sweep and leave the reminders owed rather than mark them failed.
 
+The results and :func:`classify` live in :mod:`bot.slack_verdicts` and are importable from here.
+
 Spacing: Slack allows about one message a second per channel ("Rate limits",
 https://api.slack.com/apis/rate-limits, chat.postMessage). The gateway remembers when each
 channel (a DM is a channel too) may next be sent to. A call to a busy channel does not block:
@@ -22,6 +24,15 @@ Spacing is per process; across instances Slack's own 429s are the backstop.
 Give it the client from :func:`bot.slack_client.make_web_client`: its ``slack_sdk.http_retry``
 handlers (rate limit, server error, connection error) retry once inside the call, and what still
 fails after they give up is classified here. A client without handlers works too, only sooner.
+That client never resends a ``chat.postMessage`` whose connection failed after it was sent (it
+may have been posted); a client with slack_sdk's stock ``ConnectionErrorRetryHandler`` would.
+
+Exactly once: messages carry Slack message ``metadata`` (``outbox_metadata``); after a
+``RetryLater`` with ``unknown_outcome``, :meth:`SlackGateway.find_by_metadata` tells whether a
+message was posted after all (:mod:`bot.slack_history` says what it reads, and how far back).
+conversations.history is limited per method and workspace (Tier 3, about 50 a minute), not per
+channel: lookups share one lane, not spaced, held for a 429's ``Retry-After``, and take no
+channel's posting turn.
 
 Logs name the method, the channel ID and Slack's error code; never the text or blocks.
 """
@@ -31,10 +42,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from http.client import HTTPException
 from typing import Any
 
@@ -42,173 +51,38 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-logger = logging.getLogger(__name__)
-
-BACKOFF_BASE_SECONDS = 30.0
-BACKOFF_CAP_SECONDS = 3600.0
-
-
-class RetryReason(StrEnum):
-    """Why a call is to be retried later."""
-
-    THROTTLED = "throttled"  # our own per-channel spacing; Slack was not called
-    RATE_LIMITED = "rate_limited"  # Slack answered 429 (or error "ratelimited")
-    SERVER_ERROR = "server_error"  # HTTP 5xx, or a transient Slack error code
-    CONNECTION_ERROR = "connection_error"  # refused, reset, timed out, DNS
-    INSTALLATION = "installation"  # token or scopes refused: owed until an admin fixes the app
-
-
-class FailureScope(StrEnum):
-    """What a permanent failure is about, so the caller knows how far it reaches."""
-
-    RECIPIENT = "recipient"  # this channel, user or message: tell the business manager
-    MESSAGE = "message"  # this payload was refused (blocks, length): a bug to fix
-    INSTALLATION = "installation"  # token, scopes or workspace: every call will fail
-
-
-@dataclass(frozen=True)
-class Sent:
-    """Slack accepted the call: the message's channel (``D…`` for a DM) and ``ts``."""
-
-    channel: str
-    ts: str | None
-
-
-@dataclass(frozen=True)
-class RetryLater:
-    """The call did not go through but may later.
-
-    Attributes:
-        after_seconds: wait at least this long before trying again.
-        reason: why.
-        error: Slack's error code, ``http_<status>``, or the network exception's class name.
-    """
-
-    after_seconds: float
-    reason: RetryReason
-    error: str
-
-    def not_before(self, now: datetime) -> datetime:
-        """Return the earliest time to try again, counted from ``now``."""
-        return now + timedelta(seconds=self.after_seconds)
-
-
-@dataclass(frozen=True)
-class PermanentFailure:
-    """The call failed and retrying it unchanged cannot help: Slack's error code, and its scope."""
-
-    error: str
-    scope: FailureScope
-
-
-Result = Sent | RetryLater | PermanentFailure
-
-# Slack error codes, from the "Errors" tables of chat.postMessage, chat.update,
-# chat.postEphemeral and conversations.open (https://api.slack.com/methods).
-TRANSIENT_ERRORS = frozenset(
-    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
+from bot.slack_history import (
+    HISTORY_MAX_PAGES,
+    HISTORY_PAGE_SIZE,
+    is_marked,
+    oldest_ts,
+    walk_history,
 )
-INSTALLATION_ERRORS = frozenset(
-    {
-        "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
-        "no_permission", "missing_scope", "not_allowed_token_type", "team_access_not_granted",
-        "ekm_access_denied", "access_denied", "org_login_required", "enterprise_is_restricted",
-    }
-)  # fmt: skip
-RECIPIENT_ERRORS = frozenset(
-    {
-        "channel_not_found", "not_in_channel", "is_archived", "user_not_found",
-        "user_not_visible", "user_disabled", "user_not_in_channel", "cannot_dm_bot",
-        "messages_tab_disabled", "message_not_found", "cant_update_message",
-        "edit_window_closed", "restricted_action", "restricted_action_read_only_channel",
-        "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel",
-    }
-)  # fmt: skip
+from bot.slack_verdicts import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_CAP_SECONDS,
+    INSTALLATION_ERRORS,
+    RECIPIENT_ERRORS,
+    TRANSIENT_ERRORS,
+    FailureScope,
+    PermanentFailure,
+    Result,
+    RetryLater,
+    RetryReason,
+    Sent,
+    backoff,
+    classify,
+    error_code,
+    retry_after_seconds,
+)
 
+__all__ = [
+    "BACKOFF_BASE_SECONDS", "BACKOFF_CAP_SECONDS", "INSTALLATION_ERRORS", "RECIPIENT_ERRORS",
+    "TRANSIENT_ERRORS", "FailureScope", "PermanentFailure", "Result", "RetryLater", "RetryReason",
+    "Sent", "SlackGateway", "backoff", "classify", "error_code", "retry_after_seconds",
+]  # fmt: skip
 
-def backoff(
-    attempt: int,
-    retry_after: float | None = None,
-    *,
-    base: float = BACKOFF_BASE_SECONDS,
-    cap: float = BACKOFF_CAP_SECONDS,
-) -> float:
-    """Return how long to wait before retry number ``attempt``: 30 s, 60 s, 120 s … at most 1 h.
-
-    Exponential so a long Slack outage costs few calls; capped so a reminder is never held back
-    more than an hour once Slack is back. A ``Retry-After`` longer than that is honoured.
-
-    Args:
-        attempt: 1 for the wait after the first failed attempt, 2 after the second, …
-        retry_after: the seconds Slack asked for in a ``Retry-After`` header, if any.
-        base: the first wait.
-        cap: the longest wait the exponential part can reach.
-
-    Raises:
-        ValueError: ``attempt`` is less than 1.
-    """
-    if attempt < 1:
-        raise ValueError(f"attempt counts from 1, not {attempt}")
-    wait = min(cap, base * 2.0 ** min(attempt - 1, 64))
-    return max(wait, retry_after) if retry_after is not None else wait
-
-
-def retry_after_seconds(response: SlackResponse | None) -> float | None:
-    """Return the ``Retry-After`` header of a Slack response in seconds, or None."""
-    headers: Mapping[str, Any] = getattr(response, "headers", None) or {}
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            if isinstance(value, list | tuple):
-                value = value[0] if value else None
-            try:
-                seconds = float(value)
-            except (TypeError, ValueError):
-                return None
-            return seconds if seconds >= 0 else None
-    return None
-
-
-def classify(error: Exception, *, attempt: int = 1) -> RetryLater | PermanentFailure:
-    """Turn a failed Slack call into a verdict.
-
-    Args:
-        error: a ``SlackApiError``, or a network error (``OSError`` such as ``URLError``,
-            ``ConnectionError`` or ``socket.timeout``; ``http.client.HTTPException``).
-        attempt: the attempt that failed, counted from 1; sets the backoff.
-
-    Raises:
-        TypeError: ``error`` is neither (a programming error the caller should let propagate).
-    """
-    if isinstance(error, SlackApiError):
-        response = error.response
-        status = getattr(response, "status_code", None)
-        code = error_code(response)
-        if status == 429 or code == "ratelimited":
-            after = backoff(attempt, retry_after_seconds(response))
-            return RetryLater(after, RetryReason.RATE_LIMITED, code or "ratelimited")
-        if isinstance(status, int) and status >= 500:
-            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, f"http_{status}")
-        if code in TRANSIENT_ERRORS:
-            return RetryLater(backoff(attempt), RetryReason.SERVER_ERROR, code)
-        if code in INSTALLATION_ERRORS:
-            return PermanentFailure(code, FailureScope.INSTALLATION)
-        if code in RECIPIENT_ERRORS:
-            return PermanentFailure(code, FailureScope.RECIPIENT)
-        return PermanentFailure(code or f"http_{status}", FailureScope.MESSAGE)
-    if isinstance(error, OSError | HTTPException):
-        return RetryLater(backoff(attempt), RetryReason.CONNECTION_ERROR, type(error).__name__)
-    raise TypeError(f"not a Slack or network error: {type(error).__name__}")
-
-
-def error_code(response: SlackResponse | None) -> str:
-    """Return Slack's error code from a response, or "" (never a quoted response body)."""
-    data = getattr(response, "data", None)
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        # A non-JSON body is reported by slack_sdk as an "error" quoting the body: drop it.
-        code = data["error"]
-        return "" if " " in code else code
-    return ""
-
+logger = logging.getLogger(__name__)
 
 _PRUNE_AT = 4096  # channels remembered before expired entries are dropped
 
@@ -241,19 +115,32 @@ class SlackGateway:
         self._max_wait = max_wait
         self._free_at: dict[str, float] = {}  # lane -> monotonic time it may next be used
         self._dm_channels: dict[str, str] = {}  # user ID -> DM channel ID
+        self._own: tuple[str, str] | None = None  # the bot's (bot_id, user_id), from auth.test
         self._lock = threading.Lock()
 
     # -- calls -----------------------------------------------------------------------------------
 
     def post_message(
-        self, channel: str, text: str, blocks: Sequence[dict] | None = None, *, attempt: int = 1
+        self,
+        channel: str,
+        text: str,
+        blocks: Sequence[dict] | None = None,
+        *,
+        attempt: int = 1,
+        metadata: dict[str, Any] | None = None,
     ) -> Result:
-        """Post a message (``chat.postMessage``); ``text`` is the notification fallback."""
+        """Post a message (``chat.postMessage``); ``text`` is the notification fallback.
+
+        ``metadata`` is Slack message metadata, ``{"event_type": …, "event_payload": {…}}``
+        (:func:`bot.slack_history.outbox_metadata`), by which :meth:`find_by_metadata` finds
+        the message again.
+        """
+        extra = _optional(blocks, metadata)
         result = self._send(
             "chat.postMessage",
             channel,
             attempt,
-            lambda: self._client.chat_postMessage(channel=channel, text=text, **_blocks(blocks)),
+            lambda: self._client.chat_postMessage(channel=channel, text=text, **extra),
         )
         if isinstance(result, SlackResponse):
             return Sent(channel=result.get("channel", channel), ts=result.get("ts"))
@@ -267,13 +154,18 @@ class SlackGateway:
         blocks: Sequence[dict] | None = None,
         *,
         attempt: int = 1,
+        metadata: dict[str, Any] | None = None,
     ) -> Result:
-        """Replace a message the bot posted (``chat.update``), such as a case card."""
+        """Replace a message the bot posted (``chat.update``), such as a case card.
+
+        Without ``metadata`` the message keeps its own; ``{}`` removes it (chat.update's spec).
+        """
+        extra = _optional(blocks, metadata)
         result = self._send(
             "chat.update",
             channel,
             attempt,
-            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, **_blocks(blocks)),
+            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, **extra),
         )
         if isinstance(result, SlackResponse):
             return Sent(channel=result.get("channel", channel), ts=result.get("ts", ts))
@@ -333,16 +225,103 @@ class SlackGateway:
         return channel_id
 
     def send_dm(
-        self, user: str, text: str, blocks: Sequence[dict] | None = None, *, attempt: int = 1
+        self,
+        user: str,
+        text: str,
+        blocks: Sequence[dict] | None = None,
+        *,
+        attempt: int = 1,
+        metadata: dict[str, Any] | None = None,
     ) -> Result:
-        """Open (or reuse) the DM with ``user`` and post the message there."""
+        """Open (or reuse) the DM with ``user`` and post the message there (with ``metadata``)."""
         channel = self.open_dm(user, attempt=attempt)
         if not isinstance(channel, str):
             return channel
-        result = self.post_message(channel, text, blocks, attempt=attempt)
+        result = self.post_message(channel, text, blocks, attempt=attempt, metadata=metadata)
         if isinstance(result, PermanentFailure) and result.scope is FailureScope.RECIPIENT:
             self._dm_channels.pop(user, None)  # a stale DM ID: open it afresh next time
         return result
+
+    def find_by_metadata(
+        self,
+        channel: str,
+        event_type: str,
+        key_field: str,
+        key_value: str | int,
+        *,
+        oldest: str | datetime | None = None,
+        limit: int = HISTORY_PAGE_SIZE,
+        max_pages: int = HISTORY_MAX_PAGES,
+        attempt: int = 1,
+    ) -> Sent | RetryLater | PermanentFailure | None:
+        """Find this app's message whose metadata has ``event_type`` and ``key_field`` = value.
+
+        Reads ``channel``'s history with ``include_all_metadata``, newest first, back to
+        ``oldest``; only messages this app posted count (``auth.test``'s ``bot_id``).
+
+        Args:
+            channel: a channel ID, or a user ID (``U…``/``W…``) for the DM with them.
+            event_type: the metadata's ``event_type``, e.g. ``"casedesk_outbox"``.
+            key_field: the ``event_payload`` field, e.g. ``"outbox_id"``.
+            key_value: the value it must have (compared as text).
+            oldest: a Slack ts, or the aware time of the first attempt (searched from
+                5 minutes before it); None: only the latest ``max_pages`` pages.
+            limit: messages per page.
+            max_pages: calls at most; a search that ends unfinished answers None (see
+                :mod:`bot.slack_history`).
+            attempt: counted from 1; sets the backoff of a ``RetryLater``.
+
+        Returns:
+            ``Sent(channel, ts)`` if found; None if not; otherwise why the lookup itself
+            failed, classified as any call (``missing_scope``: an installation failure).
+        """
+        since = oldest_ts(oldest)
+        if channel.startswith(("U", "W")):
+            opened = self.open_dm(channel, attempt=attempt)
+            if not isinstance(opened, str):
+                return opened
+            channel = opened
+        own = self._own_ids(attempt)
+        if not isinstance(own, tuple):
+            return own
+        found = walk_history(
+            lambda cursor: self._history_page(channel, since, cursor, limit, attempt),
+            lambda message: is_marked(message, own, event_type, key_field, key_value),
+            max_pages=max_pages,
+            what=f"{event_type} {key_field}={key_value} in {channel}",
+        )
+        if found is None or isinstance(found, RetryLater | PermanentFailure):
+            return found
+        return Sent(channel=channel, ts=found.get("ts"))
+
+    def _own_ids(self, attempt: int) -> tuple[str, str] | RetryLater | PermanentFailure:
+        """Return the bot's ``(bot_id, user_id)`` (``auth.test``, asked once)."""
+        if self._own is None:
+            result = self._send(
+                "auth.test", "auth.test", attempt, lambda: self._client.auth_test(), spaced=False
+            )
+            if not isinstance(result, SlackResponse):
+                return result
+            self._own = (str(result.get("bot_id") or ""), str(result.get("user_id") or ""))
+        return self._own
+
+    def _history_page(
+        self, channel: str, oldest: str | None, cursor: str | None, limit: int, attempt: int
+    ) -> SlackResponse | RetryLater | PermanentFailure:
+        """Read one page of ``channel``'s history, with message metadata."""
+        return self._send(
+            "conversations.history",
+            "conversations.history",  # Tier 3 per method and workspace: one lane, not spaced
+            attempt,
+            lambda: self._client.conversations_history(
+                channel=channel,
+                include_all_metadata=True,
+                limit=limit,
+                oldest=oldest,
+                cursor=cursor,
+            ),
+            spaced=False,
+        )
 
     # -- spacing ---------------------------------------------------------------------------------
 
@@ -406,3 +385,8 @@ class SlackGateway:
 
 def _blocks(blocks: Sequence[dict] | None) -> dict[str, Any]:
     return {} if blocks is None else {"blocks": list(blocks)}
+
+
+def _optional(blocks: Sequence[dict] | None, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the message's optional arguments that are given (Slack is sent no nulls)."""
+    return _blocks(blocks) | ({} if metadata is None else {"metadata": metadata})

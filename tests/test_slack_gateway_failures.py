@@ -15,12 +15,15 @@ from urllib.error import URLError
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, HttpRequest, RetryState
 from slack_sdk.http_retry import builtin_handlers as sdk_retry_builtin_handlers
 from slack_sdk.http_retry import handler as sdk_retry_handler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
-from bot.slack_client import retry_handlers
+from bot.slack_client import PostSafeConnectionErrorRetryHandler, retry_handlers
 from bot.slack_gateway import (
     FailureScope,
     PermanentFailure,
@@ -51,7 +54,8 @@ def test_a_server_error_is_retry_later_with_backoff_and_hides_the_body(
     with caplog.at_level(logging.DEBUG, logger="bot.slack_gateway"):
         result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
 
-    assert result == RetryLater(30.0, RetryReason.SERVER_ERROR, f"http_{status}")
+    # Slack may have posted before the 5xx came back: the caller must look before resending.
+    assert result == RetryLater(30.0, RetryReason.SERVER_ERROR, f"http_{status}", True)
     assert slack_api.last("chat.postMessage").response == {"raw": page}
     ours = " ".join(r.getMessage() for r in caplog.records if r.name == "bot.slack_gateway")
     assert f"http_{status}" in ours and "Child A" not in ours
@@ -81,7 +85,7 @@ def test_a_500_then_200_without_sdk_retries_is_retried_by_the_caller_and_arrives
     clock.now += first.after_seconds
     second = gateway.post_message("C0CASEREV01", TEXT, BLOCKS, attempt=2)
 
-    assert first == RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500")
+    assert first == RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", unknown_outcome=True)
     assert isinstance(second, Sent)
 
 
@@ -96,6 +100,7 @@ def test_a_refused_connection_is_retry_later(clock):
     result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT, attempt=3)
 
     assert result == RetryLater(120.0, RetryReason.CONNECTION_ERROR, "URLError")
+    assert result.unknown_outcome is False  # nothing listened: certainly not sent
 
 
 class RaisingClient:
@@ -107,20 +112,28 @@ class RaisingClient:
 
 
 @pytest.mark.parametrize(
-    "exc",
+    ("exc", "unknown_outcome"),
     [
-        pytest.param(URLError("[Errno 104] Connection reset by peer"), id="url-error"),
-        pytest.param(ConnectionResetError(104, "reset"), id="connection-reset"),
-        pytest.param(TimeoutError("timed out"), id="socket-timeout-is-timeout-error"),
-        pytest.param(RemoteDisconnected("closed"), id="remote-disconnected"),
-        pytest.param(IncompleteRead(b""), id="incomplete-read"),
+        # urllib wraps what fails while connecting or sending: Slack never had the request.
+        pytest.param(URLError(ConnectionRefusedError(111, "refused")), False, id="refused"),
+        pytest.param(URLError(socket.gaierror(-2, "unknown host")), False, id="dns"),
+        pytest.param(URLError(TimeoutError("timed out")), False, id="connect-timeout"),
+        pytest.param(URLError("[Errno 104] Connection reset by peer"), False, id="reset-sending"),
+        # Raised as they are while awaiting the answer: Slack may have acted on the request.
+        pytest.param(ConnectionResetError(104, "reset"), True, id="reset-awaiting-answer"),
+        pytest.param(TimeoutError("timed out"), True, id="answer-timeout"),
+        pytest.param(RemoteDisconnected("closed"), True, id="remote-disconnected"),
+        pytest.param(IncompleteRead(b""), True, id="incomplete-read"),
     ],
 )
-def test_network_errors_are_retry_later(clock, exc):
+def test_network_errors_are_retry_later_and_say_whether_slack_may_have_acted(
+    clock, exc, unknown_outcome
+):
     result = make_gateway(RaisingClient(exc), clock).post_message("C0CASEREV01", TEXT)
 
-    assert isinstance(result, RetryLater)
-    assert (result.reason, result.after_seconds) == (RetryReason.CONNECTION_ERROR, 30.0)
+    assert result == RetryLater(
+        30.0, RetryReason.CONNECTION_ERROR, type(exc).__name__, unknown_outcome
+    )
 
 
 def test_a_programming_error_is_not_swallowed(clock):
@@ -143,8 +156,11 @@ def test_a_programming_error_is_not_swallowed(clock):
         ("missing_scope", PermanentFailure("missing_scope", FailureScope.INSTALLATION)),
         ("invalid_blocks", PermanentFailure("invalid_blocks", FailureScope.MESSAGE)),
         ("msg_too_long", PermanentFailure("msg_too_long", FailureScope.MESSAGE)),
-        ("internal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "internal_error")),
+        ("internal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "internal_error", True)),
+        ("fatal_error", RetryLater(30.0, RetryReason.SERVER_ERROR, "fatal_error", True)),
         ("service_unavailable", RetryLater(30.0, RetryReason.SERVER_ERROR, "service_unavailable")),
+        ("request_timeout", RetryLater(30.0, RetryReason.SERVER_ERROR, "request_timeout")),
+        ("rate_limited", RetryLater(30.0, RetryReason.RATE_LIMITED, "rate_limited")),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
@@ -186,7 +202,7 @@ def test_classify_refuses_what_is_not_a_slack_or_network_error():
         ),
         pytest.param(
             500, None,
-            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500"), id="500-twice",
+            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", True), id="500-twice",
         ),
         pytest.param(
             200, "not_in_channel",
@@ -221,27 +237,73 @@ def test_a_dropped_connection_is_retry_later_without_sdk_retries(slack_api, cloc
 
     result = make_gateway(make_client(slack_api), clock).post_message("C0CASEREV01", TEXT)
 
-    assert result == RetryLater(30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected")
+    assert result == RetryLater(
+        30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected", unknown_outcome=True
+    )
     [call] = slack_api.calls_to("chat.postMessage")
     assert (call.status, call.args) == (DROPPED, {"channel": "C0CASEREV01", "text": TEXT})
 
 
-def test_a_dropped_connection_then_200_arrives_through_the_bots_client_retries(
-    slack_api, clock, monkeypatch
-):
-    sdk_sleeps: list[float] = []
-    monkeypatch.setattr(sdk_retry_handler, "time", SimpleNamespace(sleep=sdk_sleeps.append))
-    client = WebClient(
+@pytest.fixture
+def bots_client(slack_api, monkeypatch):
+    """Return a WebClient on the fake with the bot's own retry policy; the SDK does not sleep."""
+    monkeypatch.setattr(sdk_retry_handler, "time", SimpleNamespace(sleep=lambda seconds: None))
+    return WebClient(
         token="xoxb-test", base_url=slack_api.base_url, retry_handlers=retry_handlers()
     )
-    slack_api.fail_next("chat.postMessage", drop=True)
 
-    result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT, BLOCKS)
 
-    calls = slack_api.calls_to("chat.postMessage")
-    assert result == Sent(channel="C0CASEREV01", ts=calls[1].response["ts"])
-    assert [c.status for c in calls] == [DROPPED, 200]
-    assert [c.args for c in calls] == [
-        {"channel": "C0CASEREV01", "text": TEXT, "blocks": BLOCKS}
-    ] * 2
-    assert len(sdk_sleeps) == 1
+def test_a_post_slack_accepted_before_the_connection_dropped_is_not_resent_by_the_bots_client(
+    slack_api, clock, bots_client
+):
+    slack_api.fail_next("chat.postMessage", accept_then_drop=True)
+
+    result = make_gateway(bots_client, clock).post_message("C0CASEREV01", TEXT, BLOCKS)
+
+    assert result == RetryLater(
+        30.0, RetryReason.CONNECTION_ERROR, "RemoteDisconnected", unknown_outcome=True
+    )
+    [posted] = slack_api.messages_in("C0CASEREV01")  # exactly one message
+    assert (posted["text"], posted["blocks"]) == (TEXT, BLOCKS)
+    assert [c.status for c in slack_api.calls_to("chat.postMessage")] == [DROPPED]
+
+
+def test_slack_sdks_own_connection_retry_would_post_that_message_twice(slack_api, clock):
+    # Why the bot's client does not use slack_sdk's ConnectionErrorRetryHandler as it is.
+    stock = make_client(slack_api, ConnectionErrorRetryHandler(max_retry_count=1))
+    slack_api.fail_next("chat.postMessage", accept_then_drop=True)
+
+    result = make_gateway(stock, clock).post_message("C0CASEREV01", TEXT)
+
+    assert isinstance(result, Sent)
+    assert [m["text"] for m in slack_api.messages_in("C0CASEREV01")] == [TEXT, TEXT]
+
+
+def test_a_dropped_card_update_is_still_retried_by_the_bots_client(slack_api, clock, bots_client):
+    slack_api.fail_next("chat.update", drop=True)
+
+    result = make_gateway(bots_client, clock).update_message(
+        "C0CASEREV01", "1765400000.000111", TEXT, BLOCKS
+    )
+
+    assert result == Sent(channel="C0CASEREV01", ts="1765400000.000111")
+    assert [c.status for c in slack_api.calls_to("chat.update")] == [DROPPED, 200]
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "retried"),
+    [
+        pytest.param("chat.postMessage", URLError(ConnectionRefusedError()), True, id="refused"),
+        pytest.param("chat.postMessage", URLError(socket.gaierror()), True, id="dns"),
+        pytest.param("chat.postMessage", RemoteDisconnected("closed"), False, id="dropped"),
+        pytest.param("chat.postMessage", ConnectionResetError(), False, id="reset"),
+        pytest.param("chat.update", RemoteDisconnected("closed"), True, id="update-dropped"),
+        pytest.param("views.publish", ConnectionResetError(), True, id="home-reset"),
+    ],
+)
+def test_the_bots_client_resends_a_post_only_when_it_never_reached_slack(method, error, retried):
+    [handler] = [h for h in retry_handlers() if isinstance(h, ConnectionErrorRetryHandler)]
+    request = HttpRequest(method="POST", url=f"https://slack.com/api/{method}", headers={})
+
+    assert isinstance(handler, PostSafeConnectionErrorRetryHandler)
+    assert handler.can_retry(state=RetryState(), request=request, error=error) is retried

@@ -28,6 +28,10 @@ _ONE_OF = {
     "chat.postEphemeral": ("text", "blocks", "attachments", "markdown_text"),
 }
 _MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
+# Message metadata (https://docs.slack.dev/messaging/message-metadata): a JSON object with an
+# event_type string and an event_payload object; "entities" is Work Object metadata.
+_METADATA_METHODS = ("chat.postMessage", "chat.update")
+_METADATA_FIELDS = ("event_type", "event_payload", "entities")
 # Accepted by every method though few specs list it: Bolt's per-request client adds the
 # request's team_id to each call (for org-wide installs), and Slack accepts it.
 _ALWAYS_ALLOWED = ("token", "team_id")
@@ -81,8 +85,31 @@ def check_call(method: str, args: dict[str, Any], headers: dict[str, str]) -> li
             problems.append(f"{a} is not valid JSON")
     if method in _MESSAGE_METHODS:
         problems += message_problems(args.get("blocks"), text=args.get("text"))
+    if method in _METADATA_METHODS and args.get("metadata") is not None:
+        problems += metadata_problems(args["metadata"], removable=method == "chat.update")
     if method.startswith("views.") and isinstance(args.get("view"), dict):
         problems += view_problems(args["view"])
+    return problems
+
+
+def metadata_problems(metadata: Any, *, removable: bool = False) -> list[str]:
+    """Return what is wrong with a message's ``metadata`` argument.
+
+    Args:
+        metadata: the decoded argument (an undecodable one is reported by :func:`check_call`).
+        removable: ``{}`` is allowed (chat.update's spec: "To remove previous metadata, include
+            an empty object for this field").
+    """
+    if isinstance(metadata, Undecodable) or (removable and metadata == {}):
+        return []
+    if not isinstance(metadata, dict):
+        return ["metadata must be a JSON object with event_type and event_payload"]
+    problems = [f"metadata has unknown field {k!r}" for k in metadata if k not in _METADATA_FIELDS]
+    event_type = metadata.get("event_type")
+    if not isinstance(event_type, str) or not event_type.strip():
+        problems.append("metadata.event_type must be a non-empty string")
+    if not isinstance(metadata.get("event_payload"), dict):
+        problems.append("metadata.event_payload must be a JSON object")
     return problems
 
 

@@ -18,38 +18,53 @@ A call that breaks a rule is recorded in ``violations`` and answered ``{"ok": fa
 "invalid_arguments"}``, as Slack would; the ``slack_api`` fixture fails the test at teardown
 when there are any.
 
-Answers are plausible successes per method (``ts`` values increase, a DM channel is ``D`` +
-the user ID's tail, views get an ``id``). :meth:`FakeSlackApi.fail_next` scripts a failure: a
-429 with ``Retry-After``, a 5xx (with a JSON or an HTML body), ``{"ok": false, "error": ...}``,
-or a connection dropped before any answer.
+Answers are plausible successes per method (:mod:`tests.fakes.slack_answers`). Messages posted
+are kept per channel and read back by ``conversations.history`` (:mod:`tests.fakes.conversations`,
+newest first, paged, ``metadata`` shown with ``include_all_metadata``); :meth:`FakeSlackApi.
+messages_in` shows a channel's messages to a test, :meth:`FakeSlackApi.add_message` puts one
+there as someone else.
+
+:meth:`FakeSlackApi.fail_next` scripts a failure: a 429 with ``Retry-After``, a 5xx (with a JSON
+or an HTML body), ``{"ok": false, "error": ...}``, a connection dropped before any answer, or
+one dropped after Slack accepted the call (``accept_then_drop``: the message is posted, the
+client never hears so). :meth:`FakeSlackApi.delay` makes a method's answers slow.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import threading
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.api_checks import (
-    Undecodable,
-    check_call,
-    check_response_url,
-    decode_json_args,
+from tests.fakes.api_checks import check_call, check_response_url
+from tests.fakes.slack_answers import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    Answers,
+    dm_channel,
 )
+from tests.fakes.slack_http import DROPPED, Answer, RequestHandler
+
+__all__ = [
+    "APP_ID",
+    "BOT_ID",
+    "BOT_USER_ID",
+    "DROPPED",
+    "RESPONSE_URL",
+    "TEAM_ID",
+    "Call",
+    "FakeSlackApi",
+    "dm_channel",
+    "iter_blocks",
+]
 
 RESPONSE_URL = "response_url"
 """The ``method`` recorded for a POST to a ``response_url`` (Bolt's ``respond``)."""
-
-TEAM_ID = "T0CASEDESK"
-BOT_USER_ID = "U0CASEBOT1"
-BOT_ID = "B0CASEBOT1"
-APP_ID = "A0CASEDESK"
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,7 @@ class Call:
         path: the URL path requested.
         status: the HTTP status the fake answered; 0 when it dropped the connection instead.
         response: the JSON the fake answered; a scripted raw body as ``{"raw": body}``; ``{}``
-            for a dropped connection.
+            for a dropped connection; for ``accept_then_drop``, the answer never sent.
     """
 
     method: str
@@ -75,10 +90,6 @@ class Call:
     response: dict[str, Any]
 
 
-DROPPED = 0
-"""The ``status`` recorded for a call whose connection the fake dropped unanswered."""
-
-
 @dataclass
 class _Failure:
     status: int
@@ -87,6 +98,7 @@ class _Failure:
     body: str | None = None  # served as text/html instead of the JSON answer
     drop: bool = False
     when: dict[str, Any] = field(default_factory=dict)
+    accept_then_drop: bool = False  # the call is applied, then the connection dropped
 
     def matches(self, args: dict[str, Any]) -> bool:
         return all(args.get(k) == v for k, v in self.when.items())
@@ -106,8 +118,9 @@ class FakeSlackApi:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
-        self._ts = itertools.count(1)
-        self._view_ids = itertools.count(1)
+        self._delays: dict[str, float] = {}
+        self._stopping = threading.Event()  # releases delayed answers when the fake stops
+        self._answers = Answers(lambda: self.users, lambda: self.socket_mode_url)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -115,7 +128,10 @@ class FakeSlackApi:
 
     def start(self) -> FakeSlackApi:
         """Listen on an ephemeral port of 127.0.0.1, serving from a background thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type(
+            "Handler", (RequestHandler,), {"answer": self._handle, "stopping": self._stopping}
+        )
+        self._stopping.clear()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -126,6 +142,7 @@ class FakeSlackApi:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -163,6 +180,7 @@ class FakeSlackApi:
         headers: dict[str, str] | None = None,
         body: str | None = None,
         drop: bool = False,
+        accept_then_drop: bool = False,
         times: int = 1,
         when: dict[str, Any] | None = None,
     ) -> None:
@@ -176,16 +194,54 @@ class FakeSlackApi:
             body: a raw body to answer instead of JSON, served as ``text/html`` (the error page
                 a proxy or load balancer sends with a 5xx).
             drop: close the connection once the request is read, answering nothing (the
-                client sees ``RemoteDisconnected``).
+                client sees ``RemoteDisconnected``); nothing is applied.
+            accept_then_drop: apply the call as Slack would (a message is posted and shows in
+                history), then close the connection without answering: the client sees
+                ``RemoteDisconnected`` although Slack did what it asked. The call is recorded
+                with status ``DROPPED`` and the answer it never got.
             times: how many calls fail.
             when: fail only calls with these arguments, e.g. ``{"channel": "D0PRI00002"}``
                 (others to ``method`` succeed meanwhile).
+
+        Raises:
+            ValueError: nothing says how to fail, or ``accept_then_drop`` is given with another
+                way to fail.
         """
-        if status == 200 and error is None and body is None and not drop:
-            raise ValueError("give a non-200 status, an error code, a body or drop=True")
-        failure = _Failure(status, error, dict(headers or {}), body, drop, dict(when or {}))
+        if accept_then_drop and (status != 200 or error or body is not None or drop):
+            raise ValueError("accept_then_drop answers nothing: give no status, error or body")
+        if status == 200 and error is None and body is None and not (drop or accept_then_drop):
+            raise ValueError(
+                "give a non-200 status, an error code, a body, drop=True or accept_then_drop=True"
+            )
+        failure = _Failure(
+            status, error, dict(headers or {}), body, drop, dict(when or {}), accept_then_drop
+        )
         with self._lock:
             self._failures[method].extend([failure] * times)
+
+    def delay(self, methods: str | Iterable[str], seconds: float) -> None:
+        """Make every answer to ``methods`` wait ``seconds`` (0 removes the delay).
+
+        The call is applied and recorded at once; only its answer waits, in that request's own
+        thread, so calls to other methods (and other calls to the same one) are not held up.
+        Stopping the fake releases the answers still waiting.
+
+        Args:
+            methods: a method such as ``"chat.postMessage"``, or several.
+            seconds: how long each answer waits; 0 answers at once again.
+
+        Raises:
+            ValueError: ``seconds`` is negative.
+        """
+        if seconds < 0:
+            raise ValueError(f"a delay cannot be negative: {seconds}")
+        names = [methods] if isinstance(methods, str) else list(methods)
+        with self._lock:
+            for name in names:
+                if seconds:
+                    self._delays[name] = seconds
+                else:
+                    self._delays.pop(name, None)
 
     def calls_to(self, method: str) -> list[Call]:
         """Return the calls made to ``method``, oldest first."""
@@ -203,18 +259,51 @@ class FakeSlackApi:
         with self._lock:
             return [c.method for c in self.calls]
 
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """Return ``channel``'s messages as Slack holds them, oldest first, with metadata."""
+        with self._lock:
+            return self._answers.conversations.messages(channel)
+
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U0SOMEONE1",
+        bot_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Put a message someone else posted into ``channel``'s history; return its ``ts``.
+
+        Args:
+            channel: the conversation, e.g. ``"C0CASEREV01"`` or a ``D…`` DM.
+            text: the message text.
+            user: who posted it.
+            bot_id: another app's bot, if it was an app's message.
+            metadata: its message metadata (``event_type``, ``event_payload``).
+        """
+        with self._lock:
+            ts = self._answers.next_ts()
+            message: dict[str, Any] = {"type": "message", "user": user, "ts": ts, "text": text}
+            if bot_id is not None:
+                message["bot_id"] = bot_id
+            if metadata is not None:
+                message["metadata"] = metadata
+            self._answers.conversations.add(channel, message)
+        return ts
+
     def reset(self) -> None:
-        """Forget the calls, violations and scripted failures so far."""
+        """Forget the calls, violations, scripted failures and delays so far (not messages)."""
         with self._lock:
             self.calls.clear()
             self.violations.clear()
             self._failures.clear()
+            self._delays.clear()
 
     # -- answering ---------------------------------------------------------------------------
 
-    def _handle(
-        self, path: str, args: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, str], dict[str, Any] | str]:
+    def _handle(self, path: str, args: dict[str, Any], headers: dict[str, str]) -> Answer:
+        """Answer one request: (status, extra headers, body, seconds to wait before answering)."""
         if path.startswith("/response/"):
             method = RESPONSE_URL
             problems = check_response_url(args)
@@ -222,165 +311,35 @@ class FakeSlackApi:
             method = path.removeprefix("/api/")
             problems = check_call(method, args, headers)
         else:
-            return 404, {}, {"ok": False, "error": "unknown_method"}
+            return 404, {}, {"ok": False, "error": "unknown_method"}, 0.0
         with self._lock:
             queue = self._failures[method]
             failure = next((f for f in queue if f.matches(args)), None)
             if failure is not None:
                 queue.remove(failure)
-        body: dict[str, Any] | str
-        if problems:
-            status, extra = 200, {}
-            body = {
-                "ok": False,
-                "error": "invalid_arguments",
-                "response_metadata": {"messages": problems},
-            }
-        elif failure is not None and failure.drop:
-            status, extra, body = DROPPED, {}, {}
-        elif failure is not None and failure.body is not None:
-            status, extra, body = failure.status, failure.headers, failure.body
-        elif failure is not None:
-            status, extra = failure.status, failure.headers
-            code = failure.error or ("ratelimited" if status == 429 else "internal_error")
-            body = {"ok": False, "error": code}
-        else:
-            status, extra, body = 200, {}, self._success(method, args)
-        recorded = {"raw": body} if isinstance(body, str) else body
-        with self._lock:
+            status, extra, body = self._outcome(method, args, problems, failure)
+            recorded = {"raw": body} if isinstance(body, str) else body
             self.violations.extend(f"{method}: {p}" for p in problems)
             self.calls.append(Call(method, args, headers, path, status, recorded))
-        return status, extra, body
+            return status, extra, body, self._delays.get(method, 0.0)
 
-    def _success(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        ts = f"{1767000000 + next(self._ts)}.000100"
-        channel = args.get("channel")
-        match method:
-            case "chat.postMessage":
-                message = _message(args, ts)
-                return {"ok": True, "channel": channel, "ts": ts, "message": message}
-            case "chat.update":
-                message = _message(args, args["ts"])
-                return {
-                    "ok": True,
-                    "channel": channel,
-                    "ts": args["ts"],
-                    "text": args.get("text", ""),
-                    "message": message,
-                }  # noqa: E501
-            case "chat.postEphemeral":
-                return {"ok": True, "message_ts": ts}
-            case "chat.delete":
-                return {"ok": True, "channel": channel, "ts": args["ts"]}
-            case "chat.getPermalink":
-                link = f"https://casedesk-test.slack.com/archives/{channel}/p{args['message_ts'].replace('.', '')}"  # noqa: E501
-                return {"ok": True, "channel": channel, "permalink": link}
-            case "views.open" | "views.push" | "views.update" | "views.publish":
-                view_id = args.get("view_id") or f"V{next(self._view_ids):09d}"
-                view = {
-                    **args["view"],
-                    "id": view_id,
-                    "team_id": TEAM_ID,
-                    "app_id": APP_ID,
-                    "bot_id": BOT_ID,
-                    "hash": f"{ts}.hash",
-                    "state": {"values": {}},
-                }
-                return {"ok": True, "view": view}
-            case "conversations.open":
-                user = str(args.get("users", "U0NOBODY00")).split(",")[0]
-                return {"ok": True, "channel": {"id": dm_channel(user)}}
-            case "users.info":
-                return {"ok": True, "user": self.users.get(args["user"]) or _user(args["user"])}
-            case "apps.connections.open":
-                if self.socket_mode_url is None:
-                    return {"ok": False, "error": "internal_error"}
-                return {"ok": True, "url": self.socket_mode_url}
-            case "auth.test":
-                return {
-                    "ok": True,
-                    "url": "https://casedesk-test.slack.com/",
-                    "team": "casedesk test",
-                    "user": "casedesk",
-                    "team_id": TEAM_ID,
-                    "user_id": BOT_USER_ID,
-                    "bot_id": BOT_ID,
-                    "is_enterprise_install": False,
-                }
-        return {"ok": True}
-
-
-def dm_channel(user_id: str) -> str:
-    """Return the DM channel the fake opens with ``user_id`` (``U0BEN00001`` -> ``D0BEN00001``)."""
-    return "D" + user_id[1:]
-
-
-def _message(args: dict[str, Any], ts: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "user": BOT_USER_ID,
-        "bot_id": BOT_ID,
-        "app_id": APP_ID,
-        "ts": ts,
-        "text": args.get("text", ""),
-        "blocks": args.get("blocks") or [],
-    }
-
-
-def _user(user_id: str) -> dict[str, Any]:
-    return {
-        "id": user_id,
-        "team_id": TEAM_ID,
-        "name": user_id.lower(),
-        "deleted": False,
-        "real_name": f"Member {user_id}",
-        "tz": "Europe/London",
-        "is_bot": False,
-        "profile": {"real_name": f"Member {user_id}", "display_name": user_id.lower()},
-    }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeSlackApi
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self._serve()
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        self._serve()
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8") if length else ""
-        args: dict[str, Any] = dict(parse_qsl(url.query, keep_blank_values=True))
-        if raw:
-            if "json" in (self.headers.get("Content-Type") or ""):
-                try:
-                    args.update(json.loads(raw))
-                except json.JSONDecodeError:
-                    args["<body>"] = Undecodable(raw)
-            else:
-                args.update(parse_qsl(raw, keep_blank_values=True))
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, extra, body = self.fake._handle(url.path, decode_json_args(args), headers)
-        if status == DROPPED:
-            self.close_connection = True  # nothing is written: the client sees the socket close
-            return
-        is_json = not isinstance(body, str)
-        data = (json.dumps(body) if is_json else body).encode()
-        self.send_response(status)
-        kind = "application/json" if is_json else "text/html"
-        self.send_header("Content-Type", f"{kind}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base name
-        """Keep the test output quiet."""
+    def _outcome(
+        self, method: str, args: dict[str, Any], problems: list[str], failure: _Failure | None
+    ) -> tuple[int, dict[str, str], dict[str, Any] | str]:
+        """Decide the answer (applying the call when Slack would); called under the lock."""
+        if problems:
+            refusal = {"ok": False, "error": "invalid_arguments"}
+            return 200, {}, refusal | {"response_metadata": {"messages": problems}}
+        if failure is None:
+            return 200, {}, self._answers.answer(method, args)
+        if failure.accept_then_drop:
+            return DROPPED, {}, self._answers.answer(method, args)
+        if failure.drop:
+            return DROPPED, {}, {}
+        if failure.body is not None:
+            return failure.status, failure.headers, failure.body
+        code = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
+        return failure.status, failure.headers, {"ok": False, "error": code}
 
 
 def iter_blocks(call: Call) -> Iterator[dict[str, Any]]:

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
@@ -17,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.clock import FixedClock
 from bot.deps import deps_of
 from bot.logs import SafeFormatter
-from bot.slack_client import make_web_client
+from bot.slack_client import PostSafeConnectionErrorRetryHandler, make_web_client
 from tests.fakes.signing import bolt_request, slash_command_body
 
 
@@ -64,7 +63,7 @@ def test_the_web_client_points_at_slack_api_url_and_retries_once(slack_settings,
     assert [type(h) for h in client.retry_handlers] == [
         RateLimitErrorRetryHandler,
         ServerErrorRetryHandler,
-        ConnectionErrorRetryHandler,
+        PostSafeConnectionErrorRetryHandler,  # never resends a post Slack may have taken
     ]
     assert all(h.max_retry_count == 1 for h in client.retry_handlers)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from http.client import RemoteDisconnected
 
 import pytest
@@ -129,6 +131,32 @@ REFUSED = {
         lambda c: c.api_call("chat.meMessage", json={"channel": "C1", "text": "x"}),
         "no spec for chat.meMessage",
     ),
+    "metadata-not-an-object": (
+        lambda c: c.chat_postMessage(channel="C1", text="x", metadata=["casedesk_outbox"]),
+        "metadata must be a JSON object with event_type and event_payload",
+    ),
+    "metadata-without-event-type": (
+        lambda c: c.chat_postMessage(channel="C1", text="x", metadata={"event_payload": {}}),
+        "metadata.event_type must be a non-empty string",
+    ),
+    "metadata-payload-not-an-object": (
+        lambda c: c.chat_update(
+            channel="C1", ts="1.2", text="x", metadata={"event_type": "t", "event_payload": 7}
+        ),
+        "metadata.event_payload must be a JSON object",
+    ),
+    "metadata-misspelt-field": (
+        lambda c: c.chat_postMessage(
+            channel="C1", text="x", metadata={"event_type": "t", "payload": {"outbox_id": 1}}
+        ),
+        "metadata has unknown field 'payload'",
+    ),
+    "metadata-not-json": (
+        lambda c: c.api_call(
+            "chat.postMessage", params={"channel": "C1", "text": "x", "metadata": "{event"}
+        ),
+        "metadata is not valid JSON",
+    ),
 }
 
 
@@ -194,6 +222,34 @@ def test_a_scripted_drop_closes_the_connection_unanswered_once(fake, client):
 def test_a_failure_must_say_how_it_fails(fake):
     with pytest.raises(ValueError, match="non-200"):
         fake.fail_next("chat.postMessage")
+    with pytest.raises(ValueError, match="accept_then_drop answers nothing"):
+        fake.fail_next("chat.postMessage", accept_then_drop=True, status=500)
+
+
+def test_accept_then_drop_posts_the_message_and_then_closes_the_connection_unanswered(fake, client):
+    fake.fail_next("chat.postMessage", accept_then_drop=True)
+    metadata = {"event_type": "casedesk_outbox", "event_payload": {"outbox_id": 42}}
+
+    with pytest.raises(RemoteDisconnected):
+        client.chat_postMessage(channel="D0BEN00001", text="Reminder", metadata=metadata)
+    after = client.chat_postMessage(channel="D0BEN00001", text="Next")
+
+    [dropped, answered] = fake.calls_to("chat.postMessage")
+    assert (dropped.status, answered.status) == (DROPPED, 200)
+    posted = fake.messages_in("D0BEN00001")
+    assert [(m["ts"], m["text"]) for m in posted] == [
+        (dropped.response["ts"], "Reminder"),
+        (after["ts"], "Next"),
+    ]
+    assert posted[0]["metadata"] == metadata and "metadata" not in posted[1]
+
+
+def test_a_plain_drop_posts_nothing(fake, client):
+    fake.fail_next("chat.postMessage", drop=True)
+    with pytest.raises(RemoteDisconnected):
+        client.chat_postMessage(channel="C0CASEREV01", text="Lost")
+    assert fake.messages_in("C0CASEREV01") == []
+    assert fake.last("chat.postMessage").response == {}
 
 
 def test_a_rate_limit_carries_retry_after_and_the_clients_retry_handler_succeeds(fake):
@@ -233,3 +289,50 @@ def test_apps_connections_open_wants_the_app_level_token_and_answers_the_socket_
         "apps.connections.open: no app-level token (Authorization: Bearer xapp-…)"
     ]
     fake.violations.clear()
+
+
+# -- slow answers ------------------------------------------------------------------------------
+
+SLOW = 1.0  # seconds; the calls that are not delayed answer in a small fraction of it
+
+
+def test_a_delayed_method_answers_late_without_holding_up_other_calls(fake, client):
+    fake.delay(["chat.postMessage", "chat.update", "views.publish"], SLOW)
+    answers: dict = {}
+    posting = threading.Thread(
+        target=lambda: answers.update(post=client.chat_postMessage(channel="C1", text="slow"))
+    )
+    started = time.monotonic()
+    posting.start()
+
+    opened = client.conversations_open(users="U0BEN00001")
+    quick = time.monotonic() - started
+    still_waiting = posting.is_alive()
+    posting.join(timeout=10)
+    slow = time.monotonic() - started
+
+    assert opened["channel"]["id"] == "D0BEN00001" and quick < SLOW
+    assert still_waiting and slow >= SLOW
+    assert answers["post"]["ts"] == fake.last("chat.postMessage").response["ts"]
+
+
+def test_a_delay_of_zero_removes_it(fake, client):
+    fake.delay("chat.postMessage", SLOW)
+    fake.delay("chat.postMessage", 0)
+
+    started = time.monotonic()
+    client.chat_postMessage(channel="C1", text="fast again")
+
+    assert time.monotonic() - started < SLOW
+    with pytest.raises(ValueError, match="negative"):
+        fake.delay("chat.update", -1)
+
+
+def test_a_delayed_post_is_applied_at_once_so_a_client_that_times_out_was_posted(fake):
+    impatient = WebClient(token=TOKEN, base_url=fake.base_url, timeout=0.2, retry_handlers=[])
+    fake.delay("chat.postMessage", SLOW)
+
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C0CASEREV01", text="Reminder")
+
+    assert [m["text"] for m in fake.messages_in("C0CASEREV01")] == ["Reminder"]

@@ -74,6 +74,15 @@ def test_the_manifest_grants_a_bot_scope_for_every_web_api_method_the_code_calls
     assert not needed or granted & set(needed), f"{method} needs one of {needed}"
 
 
+def test_the_manifest_lets_casedesk_read_history_wherever_it_posts_and_nowhere_else(manifest):
+    # conversations.history takes one scope per kind of conversation; casedesk looks up its own
+    # messages in the board's channel (public or private) and in its DMs, never in group DMs.
+    assert "conversations.history" in web_api_methods_called()
+    kinds = set(method_spec("conversations.history")["scope"]["bot"])
+    granted = set(manifest["oauth_config"]["scopes"]["bot"]) & kinds
+    assert granted == {"channels:history", "groups:history", "im:history"}
+
+
 # Scopes granted before the code that uses them lands, each with its reason. Remove an entry
 # when its call arrives (the scan then covers it), or the scope if the call never does.
 AHEAD_OF_THE_CODE = {
