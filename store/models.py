@@ -319,6 +319,9 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True)
     channel: str | None = Field(default=None, max_length=32)  # where Slack put it, once sent
     ts: str | None = Field(default=None, max_length=32)
+    # Whether Slack may have taken it though no success came back (a send under way when its
+    # sender died, a connection dropped after the request): looked up before it is sent again.
+    uncertain: bool = False
 
 
 class AuditEventRow(SQLModel, table=True):

@@ -79,14 +79,16 @@ class OutboxRepository(Repository):
         """Take a due row for this sender: move its time from ``seen`` to ``until``.
 
         A compare-and-set on ``next_attempt_at``: of two senders that saw the same due row,
-        only one wins; the loser's update matches nothing. Returns whether this one won.
+        only one wins; the loser's update matches nothing. Returns whether this one won. The
+        row is marked ``uncertain`` until its outcome is recorded: if this sender dies while
+        sending, the next one looks for the message before sending it again.
         """
         table = OutboxRow.__table__
         stmt = (
             update(table)
             .where(table.c.id == row_id, table.c.sent_at.is_(None))
             .where(table.c.next_attempt_at == seen)
-            .values(next_attempt_at=until, claimed_by=claimed_by)
+            .values(next_attempt_at=until, claimed_by=claimed_by, uncertain=True)
         )
         won = self.session.execute(stmt).rowcount == 1
         self.session.expire_all()
@@ -117,17 +119,22 @@ class OutboxRepository(Repository):
         row.last_error = note
         row.next_attempt_at = None
         row.channel, row.ts = channel, ts
+        row.uncertain = False
         self.session.flush()
 
-    def mark_failed(self, row: OutboxRow, *, error: str, retry_at: datetime | None) -> None:
+    def mark_failed(
+        self, row: OutboxRow, *, error: str, retry_at: datetime | None, uncertain: bool = False
+    ) -> None:
         """Record a failed attempt and when to try again (None: never, it failed for good).
 
         A row that failed for good will never be sent, so its payload is cleared as a sent row's
-        is: names and rationales are not kept for a message nobody will read.
+        is: names and rationales are not kept for a message nobody will read. ``uncertain``:
+        Slack may have taken it all the same (looked up before the retry).
         """
         row.attempts += 1
         row.last_error = error[:2000]
         row.next_attempt_at = retry_at
+        row.uncertain = uncertain
         if retry_at is None:
             row.payload = None
         self.session.flush()
@@ -135,6 +142,7 @@ class OutboxRepository(Repository):
     def defer(self, row: OutboxRow, *, until: datetime) -> None:
         """Move a due row to ``until`` without counting an attempt (nothing was sent)."""
         row.next_attempt_at = until
+        row.uncertain = False
         self.session.flush()
 
     def alike_due(self, row: OutboxRow, *, now: datetime) -> list[int]:

@@ -39,6 +39,7 @@ from bot.slack_gateway import (
     SlackGateway,
     backoff,
 )
+from bot.slack_history import OUTBOX_EVENT_TYPE, OUTBOX_KEY, outbox_metadata
 from store.models import OutboxRow
 from store.uow import UnitOfWork
 
@@ -65,11 +66,22 @@ class Delivered:
 
 @dataclass(frozen=True)
 class Job:
-    """A leased row: the row as read when leased, its message, and the rows it also serves."""
+    """A leased row: the row as read when leased, its message, and the rows it also serves.
+
+    ``uncertain``: an earlier attempt may have reached Slack though no success came back (its
+    sender died mid-send, or the connection dropped after the request), so the message is
+    looked for in its conversation before it is posted again.
+    """
 
     row: OutboxRow
     message: dict[str, Any] | None
     alike: tuple[int, ...] = ()
+    uncertain: bool = False
+
+
+POSTED = frozenset({Kind.DM, Kind.CHANNEL, Kind.REMINDER, Kind.DIGEST, Kind.POST_CARD})
+"""Kinds sent with ``chat.postMessage``: a second post would be a second message, so each
+carries its row's metadata (:func:`bot.slack_history.outbox_metadata`) to be found by."""
 
 
 def deliver_due(
@@ -102,6 +114,8 @@ def _lease(
 ) -> Job | None:
     """Take the row for this sender in its own transaction; None when another has it."""
     with uow_factory() as uow:
+        before = uow.outbox.get(row_id)
+        uncertain = before is not None and before.uncertain
         if not uow.outbox.lease(row_id, seen=seen, until=now + LEASE, claimed_by=who):
             uow.rollback()
             return None
@@ -110,22 +124,53 @@ def _lease(
         alike = uow.outbox.alike_due(row, now=now) if row.kind in COALESCED else []
         uow.commit()
     message = json.loads(row.payload) if row.payload else None
-    return Job(row, message, tuple(alike))
+    return Job(row, message, tuple(alike), uncertain)
 
 
 def _send(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: datetime) -> Outcome:
+    """Send the row, unless an earlier attempt whose outcome is unknown did already."""
+    if job.uncertain and job.row.kind in POSTED:
+        found = _posted_already(gateway, job.row)
+        if isinstance(found, Sent):
+            if job.row.kind == Kind.POST_CARD and found.ts is not None:
+                _store_card(uow_factory, job.row, found, now)
+            return found
+        if isinstance(found, RetryLater):
+            return found
+    return _make_call(uow_factory, gateway, job, now)
+
+
+def _posted_already(gateway: SlackGateway, row: OutboxRow) -> Sent | RetryLater | None:
+    """Look the row's message up in its conversation's recent history, by its metadata.
+
+    The newest pages of the conversation are read (:data:`bot.slack_history.HISTORY_MAX_PAGES`),
+    not back to the row's time: Slack's ``ts`` is Slack's clock, not ours, and a DM or a board's
+    channel does not receive hundreds of messages between two attempts. A lookup Slack refuses
+    (the history scopes not granted until the app is reinstalled) is logged and answers "not
+    found": the message is sent again, a possible duplicate, rather than never (a reminder must
+    not be lost).
+    """
+    found = gateway.find_by_metadata(row.recipient, OUTBOX_EVENT_TYPE, OUTBOX_KEY, row.id or 0)
+    if isinstance(found, PermanentFailure):
+        logger.warning("outbox %s: could not look for an earlier send: %s", row.id, found.error)
+        return None
+    return found
+
+
+def _make_call(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: datetime) -> Outcome:
     """Draw the row's message if it is drawn when sent, and make its Slack call."""
     row, attempt = job.row, job.row.attempts + 1
+    mark = {"metadata": outbox_metadata(row.id or 0)}
     if row.kind in (Kind.DM, Kind.REMINDER) and not _still_on_board(uow_factory, row):
         if row.kind == Kind.REMINDER:  # it follows the role: whoever holds it now is reminded
             return Skip("no longer on the board")
         return PermanentFailure(NOT_A_MEMBER, FailureScope.RECIPIENT)
     if row.kind == Kind.DM:
         assert job.message is not None
-        return gateway.send_dm(row.recipient, **_parts(job.message), attempt=attempt)
+        return gateway.send_dm(row.recipient, **_parts(job.message), attempt=attempt, **mark)
     if row.kind == Kind.CHANNEL:
         assert job.message is not None
-        return gateway.post_message(row.recipient, **_parts(job.message), attempt=attempt)
+        return gateway.post_message(row.recipient, **_parts(job.message), attempt=attempt, **mark)
     if row.kind == Kind.EPHEMERAL:
         assert job.message is not None
         channel = job.message["channel"]
@@ -141,8 +186,8 @@ def _send(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: datetim
     if row.kind == Kind.HOME:
         return gateway.publish_home(row.recipient, drawn, attempt=attempt)
     if row.kind == Kind.REMINDER:
-        return gateway.send_dm(row.recipient, **_parts(drawn), attempt=attempt)
-    return gateway.post_message(row.recipient, **_parts(drawn), attempt=attempt)
+        return gateway.send_dm(row.recipient, **_parts(drawn), attempt=attempt, **mark)
+    return gateway.post_message(row.recipient, **_parts(drawn), attempt=attempt, **mark)
 
 
 def _draw(uow: UnitOfWork, row: OutboxRow, now: datetime) -> Any:
@@ -179,12 +224,21 @@ def _send_card(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: da
             case.card_channel, case.card_ts, **_parts(card), attempt=attempt
         )
     channel = row.recipient if row.kind == Kind.POST_CARD else case.board_channel
-    outcome = gateway.post_message(channel, **_parts(card), attempt=attempt)
+    mark = outbox_metadata(row.id or 0)
+    outcome = gateway.post_message(channel, **_parts(card), attempt=attempt, metadata=mark)
     if isinstance(outcome, Sent) and outcome.ts is not None:
-        with uow_factory() as uow:
-            where = SetCaseCard(case.board_id, case.reference, outcome.channel, outcome.ts)
-            set_case_card(where, uow=uow, now=now)
+        _store_card(uow_factory, row, outcome, now)
     return outcome
+
+
+def _store_card(uow_factory: UowFactory, row: OutboxRow, posted: Sent, now: datetime) -> None:
+    """Store where the case's card was posted, so every later step redraws that one."""
+    with uow_factory() as uow:
+        case = uow.cases.get(row.case_id) if row.case_id is not None else None
+        if case is None or posted.ts is None:
+            return
+        where = SetCaseCard(case.board_id, case.reference, posted.channel, posted.ts)
+        set_case_card(where, uow=uow, now=now)
 
 
 def _still_on_board(uow_factory: UowFactory, row: OutboxRow) -> bool:
@@ -228,7 +282,8 @@ def _mark(
         result.deferred += 1
     elif isinstance(outcome, RetryLater):
         retry_at = _retry_time(uow, row, now + timedelta(seconds=max(outcome.after_seconds, 1.0)))
-        uow.outbox.mark_failed(row, error=outcome.error, retry_at=retry_at)
+        unknown = outcome.unknown_outcome or job.uncertain  # still unknown after a failed lookup
+        uow.outbox.mark_failed(row, error=outcome.error, retry_at=retry_at, uncertain=unknown)
         result.deferred += 1
     elif outcome.scope is FailureScope.INSTALLATION:
         # Not the message's fault: keep it owed, with backoff, until the installation is fixed.

@@ -82,10 +82,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column('about_id', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('channel', sa.String(length=32), nullable=True))
         batch.add_column(sa.Column('ts', sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column('uncertain', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.alter_column('board_id', existing_type=sa.String(length=64), nullable=True)
     op.execute(sa.text(f"UPDATE outbox SET template = {TEMPLATES}".replace(':', '\\:')))
     with op.batch_alter_table('outbox') as batch:
         batch.alter_column('template', existing_type=sa.String(length=40), server_default=None)
+        batch.alter_column('uncertain', existing_type=sa.Boolean(), server_default=None)
         batch.drop_constraint('uq_outbox_dedupe_key', type_='unique')
         batch.drop_column('dedupe_key')
         batch.create_foreign_key(op.f('fk_outbox_change_id_audit_events'), 'audit_events', ['change_id'], ['id'])
@@ -233,5 +235,5 @@ def downgrade() -> None:
         batch.alter_column('dedupe_key', existing_type=sa.String(length=160), nullable=False)
         batch.alter_column('board_id', existing_type=sa.String(length=64), nullable=False)
         batch.create_unique_constraint('uq_outbox_dedupe_key', ['dedupe_key'])
-        for column in ('ts', 'channel', 'about_id', 'digest_on', 'lead', 'slot', 'deadline_id', 'change_id', 'template'):
+        for column in ('uncertain', 'ts', 'channel', 'about_id', 'digest_on', 'lead', 'slot', 'deadline_id', 'change_id', 'template'):
             batch.drop_column(column)
