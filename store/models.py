@@ -309,6 +309,7 @@ class OutboxRow(SQLModel, table=True):
     deadline_id: int | None = _fk("deadlines.id", nullable=True)
     slot: str | None = Field(default=None, max_length=64)  # a reminder slot (ReminderDue.key)
     lead: int | None = None  # a reminder's working days before due; negative: overdue
+    slot_due: date | None = None  # the due date a reminder's slot was computed from
     digest_on: date | None = None
     about_id: int | None = _fk("outbox.id", nullable=True)
     created_at: datetime = _when()

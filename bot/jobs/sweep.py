@@ -98,7 +98,7 @@ def owe_slot(
     owed = [
         uow.outbox.owe(
             now=now, kind=Kind.REMINDER, template=template, recipient=user, slot=slot.key,
-            lead=slot.lead, **where,
+            lead=slot.lead, slot_due=slot.due, **where,
         )
         for user in recipients or ("",)
     ]  # fmt: skip

@@ -162,7 +162,7 @@ def _make_call(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: da
     row, attempt = job.row, job.row.attempts + 1
     mark = {"metadata": outbox_metadata(row.id or 0)}
     if row.kind in (Kind.DM, Kind.REMINDER) and not _still_on_board(uow_factory, row):
-        if row.kind == Kind.REMINDER:  # it follows the role: whoever holds it now is reminded
+        if row.kind == Kind.REMINDER:  # a reminder follows the role, not a former holder
             return Skip("no longer on the board")
         return PermanentFailure(NOT_A_MEMBER, FailureScope.RECIPIENT)
     if row.kind == Kind.DM:

@@ -143,6 +143,8 @@ def draw_reminder(uow: UnitOfWork, row: OutboxRow, now: datetime) -> dict[str, A
         return Wait(next_send_time(now, board.calendar, board.hours))
     if not deadline.status.is_running:
         return Skip("deadline no longer running")
+    if row.slot_due is not None and row.slot_due != deadline.due_on:
+        return Skip("deadline moved")  # its new date has slots of its own
     if row.template == VOTE_REMINDER_TEMPLATE:
         if case.state is not CaseState.VOTING or row.recipient not in awaited_voters(uow, case):
             return Skip("vote no longer awaited")

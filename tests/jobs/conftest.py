@@ -1,4 +1,11 @@
-"""Fixtures for the scheduled jobs: a gateway on the fake Slack API, a case with one deadline."""
+"""Fixtures for the scheduled jobs: the sender on the fake Slack API, a case with one deadline.
+
+The sweep owes (writes outbox rows); the sender sends them. ``run_tick`` is what a scheduler tick
+and the sender's pass do together (:func:`bot.jobs.run_once`): the result counts what the sweep
+owed (``claimed``, ``closed``, ``digests``) and what the pass that followed sent (``sent``,
+``deferred``, ``failed``). The units of work that close votes owe the close's messages
+(:func:`bot.notify.owed.owing`); the plain ``uow_factory`` owes nothing.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +24,27 @@ from bot.domain.deadlines import DeadlineStatus
 from bot.domain.protocols import Event
 from bot.domain.reminders import local_time
 from bot.domain.votes import Recommendation
-from bot.jobs import SweepResult, run_digests, sweep
+from bot.jobs import SweepResult, run_once, sweep
+from bot.notify.delivery import LEASE
+from bot.notify.kinds import Kind, Owed
+from bot.notify.outbox import owe_all
+from bot.notify.owed import owing
+from bot.notify.sender import Sender
 from bot.services.cases import ReferCase, refer_case
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
-from store.models import BallotRow, BoardRow, DeadlineRow, MemberRow, ReminderDispatchRow
+from store.models import BallotRow, BoardRow, DeadlineRow, MemberRow, OutboxRow
 from store.uow import UnitOfWork, UowFactory
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi, dm_channel
 
 BEN = "U0BEN00001"  # business manager and member of surrey-children
 PRIYA = "U0PRI00002"  # chair
+TOM = "U0TOM00003"  # member
+ANA = "U0ANA00004"  # member
+GRACE = "U0GRA00005"  # decision-maker
 SURREY = "surrey-children"
+SURREY_CHANNEL = "C0CASEREV01"
+STOCKPORT_CHANNEL = "C0SARGRP02"
 SUBJECT = "Zebedee Quartermain-Okonkwo"
 
 
@@ -52,6 +69,18 @@ def gateway(slack_settings, ticker) -> SlackGateway:
     """A gateway on the fake Slack API, as production builds it (one client retry)."""
     client: WebClient = make_web_client(slack_settings)
     return SlackGateway(client, monotonic=ticker, sleep=lambda s: None, min_interval_per_channel=0)
+
+
+@pytest.fixture
+def sender(uow_factory, gateway, clock) -> Sender:
+    """The sender (its loop not started: tests drain it on their own thread), as ``test``."""
+    return Sender(uow_factory, gateway, clock, instance_id="test")
+
+
+@pytest.fixture
+def owing_factory(uow_factory, clock, sender) -> UowFactory:
+    """Units of work whose commits owe what their changes owe and wake ``sender``."""
+    return owing(uow_factory, clock, sender.wake)
 
 
 @pytest.fixture
@@ -116,7 +145,11 @@ def refer_with_deadline(
 
 @pytest.fixture
 def make_case(uow_factory, clock, board) -> Callable[..., tuple[str, int]]:
-    """Refer a Surrey case whose only running deadline is due on ``due``; return (ref, id)."""
+    """Refer a Surrey case whose only running deadline is due on ``due``; return (ref, id).
+
+    Referred through the plain ``uow_factory``: the referral owes nothing, so the outbox holds
+    only what the jobs owe.
+    """
 
     def _make(due: date, *, pseudonym: str = "Child A", label: str = "Rapid review sent") -> Any:
         return refer_with_deadline(uow_factory, clock.now(), due, pseudonym=pseudonym, label=label)
@@ -128,6 +161,21 @@ def surrey_member(uow: UnitOfWork, slack_id: str) -> MemberRow:
     """Return the Surrey board's member row for ``slack_id``."""
     query = select(MemberRow).where(MemberRow.board_id == SURREY, MemberRow.slack_id == slack_id)
     return uow.session.exec(query).one()
+
+
+def cast_ballot(uow: UnitOfWork, case_id: int, slack_id: str, now: datetime) -> None:
+    """Add ``slack_id``'s first-round ballot on the case (no further action)."""
+    uow.ballots.add(
+        BallotRow(
+            case_id=case_id,
+            member_id=surrey_member(uow, slack_id).id,
+            round=1,
+            version=1,
+            recommendation=Recommendation.NO_FURTHER_ACTION,
+            rationale="Single-agency learning is enough.",
+            cast_at=now,
+        )
+    )
 
 
 @pytest.fixture
@@ -150,18 +198,7 @@ def voting_case(make_case, uow_factory, clock) -> Callable[..., str]:
             case.voting_round = 1
             case.card_channel, case.card_ts = board.channel_id, "1767000000.000100"  # as referred
             for slack_id in voted:
-                member = surrey_member(uow, slack_id)
-                uow.ballots.add(
-                    BallotRow(
-                        case_id=case.id,
-                        member_id=member.id,
-                        round=1,
-                        version=1,
-                        recommendation=Recommendation.NO_FURTHER_ACTION,
-                        rationale="Single-agency learning is enough.",
-                        cast_at=clock.now(),
-                    )
-                )
+                cast_ballot(uow, case.id, slack_id, clock.now())
             uow.commit()
         return reference
 
@@ -169,32 +206,56 @@ def voting_case(make_case, uow_factory, clock) -> Callable[..., str]:
 
 
 @pytest.fixture
-def run_sweep(uow_factory, gateway, clock) -> Callable[..., SweepResult]:
-    """Run one sweep as instance ``test``."""
+def run_sweep(owing_factory, clock) -> Callable[[], SweepResult]:
+    """Run one sweep: owe what is due (nothing is sent)."""
+    return lambda: sweep(uow_factory=owing_factory, clock=clock)
 
-    def _run(instance_id: str = "test") -> SweepResult:
-        return sweep(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id=instance_id)
+
+@pytest.fixture
+def run_tick(owing_factory, sender, clock) -> Callable[..., SweepResult]:
+    """Run one scheduler tick and the sender's pass on this thread (``run_once``).
+
+    Pass ``sender=`` to send with another sender (another instance, a dying one).
+    """
+
+    def _run(*, sender: Sender = sender) -> SweepResult:
+        return run_once(uow_factory=owing_factory, sender=sender, clock=clock)
 
     return _run
 
 
-@pytest.fixture
-def run_digest(uow_factory, gateway, clock) -> Callable[[], int]:
-    """Run the digests once."""
-    return lambda: run_digests(uow_factory=uow_factory, gateway=gateway, clock=clock)
+def outbox_rows(uow_factory: UowFactory, kind: Kind | None = None) -> list[OutboxRow]:
+    """Return the outbox rows (of ``kind``, when given), oldest first."""
+    with uow_factory() as uow:
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if kind is not None:
+            query = query.where(OutboxRow.kind == kind)
+        return list(uow.session.exec(query))
 
 
 @pytest.fixture
-def dispatches(uow_factory) -> Callable[[], list[ReminderDispatchRow]]:
-    """Return every reminder dispatch row."""
+def reminders(uow_factory) -> Callable[[], list[OutboxRow]]:
+    """Return every reminder row of the outbox (one per slot and recipient), oldest first."""
+    return lambda: outbox_rows(uow_factory, Kind.REMINDER)
 
-    def _rows() -> list[ReminderDispatchRow]:
-        with uow_factory() as uow:
-            return list(
-                uow.session.exec(select(ReminderDispatchRow).order_by(ReminderDispatchRow.id))
-            )
 
-    return _rows
+def lease_as(uow_factory: UowFactory, row_id: int, now: datetime, who: str = "dead") -> None:
+    """Lease a due row for the sender ``who`` (which then dies before sending it)."""
+    with uow_factory() as uow:
+        row = uow.outbox.get(row_id)
+        assert row is not None and row.next_attempt_at is not None
+        assert uow.outbox.lease(row_id, seen=row.next_attempt_at, until=now + LEASE, claimed_by=who)
+        uow.commit()
+
+
+def owe_grace(uow_factory: UowFactory, clock: FixedClock, *, template: str = "test_dm") -> int:
+    """Owe Grace a DM about no case (a payload that must never reach a notice); return its id."""
+    with uow_factory() as uow:
+        message = {"text": "Priya Raman: no further action", "blocks": []}
+        owed = Owed(Kind.DM, template, GRACE, message)
+        [row_id] = owe_all(uow, [owed], board_id=SURREY, now=clock.now())
+        uow.commit()
+    return row_id
 
 
 def posted(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
@@ -203,4 +264,16 @@ def posted(slack_api: FakeSlackApi) -> list[dict[str, Any]]:
         c.args
         for c in slack_api.calls_to("chat.postMessage")
         if c.status == 200 and c.response.get("ok")
+    ]
+
+
+def dms_to(slack_api: FakeSlackApi, user: str) -> list[dict[str, Any]]:
+    """Return the DMs Slack accepted for ``user``."""
+    return [m for m in posted(slack_api) if m["channel"] == dm_channel(user)]
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """Return the action IDs of a message's buttons, in order."""
+    return [
+        e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]

@@ -1,12 +1,14 @@
-"""``casedesk run --http`` sweeps on its scheduler's interval: owed reminders reach Slack.
+"""``casedesk run --http`` sweeps on its scheduler's interval and its sender sends what is owed.
 
-The process is started as an operator would (``casedesk db upgrade``, ``casedesk board sync``,
-then ``casedesk run --http``) against the fake Slack Web API, with ``CASEDESK_SWEEP_SECONDS``
-short. Reminders go out only on working days inside sending hours, so the process runs the real
-``casedesk`` entry point under a launcher that starts its clock (``bot.clock.SystemClock``) at a
-working morning, Monday 2 March 2026 10:00, and lets it run on in real time: the test passes
-whatever day and hour it is run. One reminder is due before start-up; a second case is referred
-once the first has arrived, so only a later tick of the interval can send its reminder.
+``casedesk run`` starts the sender's loop and the scheduler: each tick owes the reminders due (one
+outbox row per recipient) and wakes the sender, which sends them. The process is started as an
+operator would (``casedesk db upgrade``, ``casedesk board sync``, then ``casedesk run --http``)
+against the fake Slack Web API, with ``CASEDESK_SWEEP_SECONDS`` short. Reminders go out only on
+working days inside sending hours, so the process runs the real ``casedesk`` entry point under a
+launcher that starts its clock (``bot.clock.SystemClock``) at a working morning, Monday 2 March
+2026 10:00, and lets it run on in real time: the test passes whatever day and hour it is run. One
+reminder is due before start-up; a second case is referred once the first has arrived, so only a
+later tick of the interval can owe its reminder.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from typing import Any
 from sqlmodel import select
 
 from bot.clock import LONDON
+from bot.notify.kinds import Kind
 from store.db import make_engine
-from store.models import ReminderDispatchRow
+from store.models import OutboxRow
 from store.uow import UowFactory, make_uow_factory
 from tests.conftest import EXAMPLE_BOARD
 from tests.fakes.fixtures import BOT_TOKEN
@@ -123,7 +126,8 @@ def test_casedesk_run_sends_owed_reminders_on_each_sweep_interval_and_stops_clea
         [first] = wait_for("the owed reminder", at_least(1, lambda: dms_to_ben(slack_api)), 10)
         second_ref, second_id = owe_reminder(uow_factory, "Child B")
         _, second = wait_for("the one owed later", at_least(2, lambda: dms_to_ben(slack_api)), 10)
-        sent = wait_for("both recorded", at_least(2, lambda: sent_dispatches(uow_factory)), 10)
+        sent = wait_for("both recorded", at_least(2, lambda: sent_reminders(uow_factory)), 10)
+        owed = reminder_rows(uow_factory)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
@@ -135,15 +139,18 @@ def test_casedesk_run_sends_owed_reminders_on_each_sweep_interval_and_stops_clea
     assert first_ref in first["text"] and "Child A" in first["text"]
     assert "Rapid review sent" in first["text"]
     assert second_ref in second["text"] and "Child B" in second["text"]
-    assert [(r.deadline_id, r.slot_key, r.delivered_to, r.last_error) for r in sent] == [
-        (first_id, f"lead:2:{DUE}", BEN, None),
-        (second_id, f"lead:2:{DUE}", BEN, None),
+    assert [(r.deadline_id, r.slot, r.recipient, r.last_error, r.channel) for r in sent] == [
+        (first_id, f"lead:2:{DUE}", BEN, None, dm_channel(BEN)),
+        (second_id, f"lead:2:{DUE}", BEN, None, dm_channel(BEN)),
     ]
+    assert sent[0].sent_at < sent[1].sent_at  # the second went on a later tick
     assert len(dms_to_ben(slack_api)) == 2  # each once, however many ticks ran
+    assert len(owed) == 2  # owed once each too
     calls = json.dumps([c.args for c in slack_api.calls])
     output = log.read_text()
     assert SUBJECT not in calls and SUBJECT not in output
-    assert "INFO bot.cli.run: stopped" in output
+    assert "INFO bot.cli.run: stopped" in output  # the sender and the scheduler stopped first
+    assert "Traceback" not in output and "failed" not in output
 
 
 def at_least(n: int, rows: Callable[[], list]) -> Callable[[], list | None]:
@@ -151,8 +158,13 @@ def at_least(n: int, rows: Callable[[], list]) -> Callable[[], list | None]:
     return lambda: found if len(found := rows()) >= n else None
 
 
-def sent_dispatches(uow_factory: UowFactory) -> list[ReminderDispatchRow]:
-    """Return the reminder dispatches recorded as sent, oldest first."""
+def reminder_rows(uow_factory: UowFactory) -> list[OutboxRow]:
+    """Return the reminder rows of the outbox, oldest first."""
     with uow_factory() as uow:
-        query = select(ReminderDispatchRow).where(ReminderDispatchRow.sent_at.is_not(None))
-        return list(uow.session.exec(query.order_by(ReminderDispatchRow.id)))
+        query = select(OutboxRow).where(OutboxRow.kind == Kind.REMINDER)
+        return list(uow.session.exec(query.order_by(OutboxRow.id)))
+
+
+def sent_reminders(uow_factory: UowFactory) -> list[OutboxRow]:
+    """Return the reminder rows recorded as sent, oldest first."""
+    return [r for r in reminder_rows(uow_factory) if r.sent_at is not None]

@@ -59,7 +59,7 @@ OUTBOX = sa.table(
     *(sa.column(name, TZDateTime() if name in WHEN else None) for name in (
         'board_id', 'case_id', 'kind', 'template', 'recipient', 'payload', 'deadline_id', 'slot',
         'lead', 'digest_on', 'created_at', 'claimed_by', 'attempts', 'next_attempt_at',
-        'last_error', 'sent_at',
+        'last_error', 'sent_at', 'uncertain',
     )),
 )  # fmt: skip
 """The rows written: datetimes through the store's type (naive UTC text on SQLite)."""
@@ -78,6 +78,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('deadline_id', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('slot', sa.String(length=64), nullable=True))
         batch.add_column(sa.Column('lead', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('slot_due', sa.Date(), nullable=True))
         batch.add_column(sa.Column('digest_on', sa.Date(), nullable=True))
         batch.add_column(sa.Column('about_id', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('channel', sa.String(length=32), nullable=True))
@@ -131,7 +132,7 @@ def _reminder_rows(bind) -> list[dict]:
             'template': 'vote_reminder_dm' if vote else 'reminder_dm', 'payload': None,
             'deadline_id': d['deadline_id'], 'slot': d['slot_key'], 'lead': d['lead'],
             'digest_on': None, 'created_at': d['claimed_at'], 'claimed_by': d['claimed_by'],
-            'attempts': d['attempts'], 'last_error': None,
+            'attempts': d['attempts'], 'last_error': None, 'uncertain': False,
         }  # fmt: skip
         reached = list(dict.fromkeys((d['delivered_to'] or '').split()))
         done_at = d['sent_at'] or d['claimed_at']
@@ -172,7 +173,7 @@ def _digest_rows(bind) -> list[dict]:
             'lead': None, 'digest_on': datetime.strptime(d['slot_key'][7:], '%Y-%m-%d').date(),
             'created_at': claimed_at, 'claimed_by': d['claimed_by'], 'attempts': d['attempts'],
             'next_attempt_at': None if d['sent_at'] else claimed_at + BOARD_CLAIM_LEASE,
-            'last_error': d['last_error'], 'sent_at': d['sent_at'],
+            'last_error': d['last_error'], 'sent_at': d['sent_at'], 'uncertain': False,
         })  # fmt: skip
     return rows
 
@@ -235,5 +236,5 @@ def downgrade() -> None:
         batch.alter_column('dedupe_key', existing_type=sa.String(length=160), nullable=False)
         batch.alter_column('board_id', existing_type=sa.String(length=64), nullable=False)
         batch.create_unique_constraint('uq_outbox_dedupe_key', ['dedupe_key'])
-        for column in ('uncertain', 'ts', 'channel', 'about_id', 'digest_on', 'lead', 'slot', 'deadline_id', 'change_id', 'template'):
+        for column in ('uncertain', 'ts', 'channel', 'about_id', 'digest_on', 'slot_due', 'lead', 'slot', 'deadline_id', 'change_id', 'template'):
             batch.drop_column(column)
