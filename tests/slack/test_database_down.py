@@ -1,16 +1,27 @@
-"""The database down: start-up stops with one line naming DATABASE_URL.
+"""The database down: start-up stops with one line; a request is told to try again in a minute.
 
 Source: issue #13 item 6 ("The database down").
 """
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from bot.logs import configure_logging
+from handlers.errors import DATABASE_DOWN
+from messages.ids import ActionId, BlockId, CallbackId
+from store.db import make_engine
+from store.uow import make_uow_factory
 from tests.fakes.fixtures import BOT_TOKEN
 from tests.fakes.signing import SIGNING_SECRET
+from tests.slack.interactions import BEN, body_of, click, command_answer, slash, submit
 from tests.slack.test_run import CASEDESK
 
 PASSWORD = "hunter2-not-for-logs"
@@ -75,3 +86,90 @@ def test_start_up_on_an_unreachable_database_prints_one_line_naming_database_url
             f"({down.reason}): {HINT}\n"
         )
     assert not (tmp_path / "gone").exists()  # nothing was created on the way
+
+
+@pytest.fixture(params=KINDS)
+def down(request, tmp_path) -> Unreachable:
+    """A database the app cannot reach (see :func:`unreachable`)."""
+    return unreachable(request.param, tmp_path)
+
+
+# -- requests while the database is down ------------------------------------------------------
+
+
+@pytest.fixture
+def down_app(down, make_bolt_app, clock):
+    """The real app on the fake Slack API, its unit of work on the unreachable database."""
+    engine = make_engine(down.url)
+    yield make_bolt_app(uow_factory=make_uow_factory(engine), clock=clock)
+    engine.dispose()
+
+
+@pytest.fixture
+def bot_logs():
+    """What casedesk's own log set-up writes while the test runs; restored afterwards."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    chatty = {n: logging.getLogger(n).level for n in ("slack_sdk", "slack_bolt", "urllib3")}
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    yield stream
+    root.handlers[:], root.level = saved
+    for name, level in chatty.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def _logged(stream: io.StringIO) -> list[str]:
+    """Return the log lines, without their timestamps."""
+    return [line.split(" ", 2)[2] for line in stream.getvalue().splitlines()]
+
+
+def test_a_slash_command_is_answered_that_nothing_was_saved_and_logged_in_one_line(
+    down_app, down, slack_api, bot_logs
+):
+    response = slash(down_app, slack_api, "status SCR-2026-001")
+    answer = command_answer(response)
+    assert answer["text"] == DATABASE_DOWN
+    assert answer["blocks"][0]["text"]["text"] == f":warning: {DATABASE_DOWN}"
+    assert slack_api.calls_to("response_url") == []
+    assert _logged(bot_logs) == [
+        "WARNING handlers.errors: database unreachable while handling slash_command /review: "
+        + down.reason
+    ]
+    assert PASSWORD not in bot_logs.getvalue()
+
+
+def test_a_button_gets_the_message_as_an_ephemeral_where_it_was_clicked(
+    down_app, down, slack_api, bot_logs
+):
+    response = click(down_app, slack_api, ActionId.VOTE_NFA, "SCR-2026-001", BEN)
+    assert response.status == 200
+    call = slack_api.last("chat.postEphemeral")
+    assert (call.args["channel"], call.args["user"]) == ("C0CASEREV01", BEN)
+    assert call.args["text"] == DATABASE_DOWN
+    assert slack_api.calls_to("views.open") == []
+    assert _logged(bot_logs) == [
+        "WARNING handlers.errors: database unreachable while handling block_actions vote_nfa: "
+        + down.reason
+    ]
+
+
+def test_a_modal_submission_gets_the_message_pushed_over_the_form(
+    down_app, down, slack_api, bot_logs
+):
+    opened = {
+        "id": "V0CONFLICT1",
+        "callback_id": CallbackId.CONFLICT_MODAL.value,
+        "blocks": [],
+        "private_metadata": json.dumps({"case": "SCR-2026-001", "board": "surrey-children"}),
+    }
+    values = {BlockId.CONFLICT_REASON: {"value": "I chaired the strategy meeting."}}
+    answer = body_of(submit(down_app, opened, values, BEN))
+    assert answer["response_action"] == "push"
+    assert answer["view"]["title"]["text"] == "Not saved"
+    assert answer["view"]["blocks"][0]["text"]["text"] == f":warning: {DATABASE_DOWN}"
+    assert _logged(bot_logs) == [
+        "WARNING handlers.errors: database unreachable while handling view_submission "
+        f"conflict_modal: {down.reason}"
+    ]
+    assert "Traceback" not in bot_logs.getvalue()
