@@ -9,6 +9,7 @@ from typing import Any
 from bot.clock import LONDON, Clock
 from bot.jobs.digest import run_digests
 from bot.jobs.sending import sweep
+from bot.jobs.trouble import JobTrouble
 from bot.jobs.views import (
     SweepResult,
     UowFactory,
@@ -20,13 +21,21 @@ logger = logging.getLogger(__name__)
 
 
 def run_once(
-    *, uow_factory: UowFactory, gateway: SlackGateway, clock: Clock, instance_id: str
+    *,
+    uow_factory: UowFactory,
+    gateway: SlackGateway,
+    clock: Clock,
+    instance_id: str,
+    trouble: JobTrouble | None = None,
 ) -> SweepResult:
     """One scheduler tick: the reminder sweep, the digests, then the owed messages that are due.
 
     The outbox's retries (:mod:`bot.outbox`) run even when the sweep failed, so a message Slack
-    refused at the moment of its step goes out on a later tick. Errors are logged, not raised.
+    refused at the moment of its step goes out on a later tick. Errors are logged, not raised,
+    through ``trouble`` (:mod:`bot.jobs.trouble`: once a minute per job at most; the scheduler
+    passes its own).
     """
+    trouble = trouble or JobTrouble()
     result = SweepResult()
     try:
         result = sweep(
@@ -35,13 +44,17 @@ def run_once(
         result.digests = run_digests(
             uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id=instance_id
         )
-    except Exception:  # a tick must never kill the scheduler
-        logger.exception("reminder sweep failed")
+    except Exception as err:  # a tick must never kill the scheduler
+        trouble.failed("reminder sweep", err)
+    else:
+        trouble.succeeded("reminder sweep")
     try:
         delivered = deliver(uow_factory, gateway, now=clock.now(), instance_id=instance_id)
         result.delivered = delivered.sent
-    except Exception:  # a tick must never kill the scheduler
-        logger.exception("outbox delivery failed")
+    except Exception as err:  # a tick must never kill the scheduler
+        trouble.failed("outbox delivery", err)
+    else:
+        trouble.succeeded("outbox delivery")
     return result
 
 
@@ -70,6 +83,7 @@ def start_scheduler(
             "gateway": gateway,
             "clock": clock,
             "instance_id": instance_id,
+            "trouble": JobTrouble(),
         },
         id="casedesk-sweep",
         max_instances=1,
