@@ -1,45 +1,113 @@
 """The scheduler through a database outage: one line per job, then everything owed goes out.
 
-The database is SQLite in a folder of its own; moving the folder away (and dropping the pooled
-connections, as a restarted server would) makes it unreachable as a lost mount or a stopped
-server does, and moving it back brings it back. Source: issue #13 item 6 ("everything resumes by
-itself when the database returns").
+On SQLite the database is alone in a folder; moving the folder away (and dropping the pooled
+connections, as a restarted server would) makes it unreachable as a lost mount does, and moving
+it back brings it back. On PostgreSQL (with ``CASEDESK_TEST_DATABASE_URL``) the test makes a
+database of its own and renames it away, its connections ended, and back. Source: issue #13
+item 6 ("everything resumes by itself when the database returns").
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.jobs import run_once
 from bot.jobs.trouble import JobTrouble
 from bot.outbox import DM, owe
 from store.db import make_engine
 from store.models import metadata
+from tests.conftest import pg_url
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import BEN, SURREY, Ticker, posted
 
 GRACE = "U0GRA00005"  # a Surrey member, owed a DM by an earlier step
-DOWN = "cannot reach the database (sqlite3.OperationalError: cannot open the database file)"
+
+
+@dataclass
+class Outage:
+    """Takes the test's database away and brings it back; says what the log will name."""
+
+    url: str
+    away: Callable[[], None]
+    back: Callable[[], None]
+    reason: str
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    """A SQLite database with every table, alone in ``tmp_path/db`` so the folder can go."""
-    folder = tmp_path / "db"
+def outage(backend, tmp_path) -> Iterator[Outage]:
+    """A database with every table that the test can make unreachable (see the module)."""
+    if backend == "sqlite":
+        yield sqlite_outage(tmp_path)
+        return
+    admin = create_engine(pg_url(), isolation_level="AUTOCOMMIT")
+    name = f"casedesk_down_{uuid.uuid4().hex[:8]}"
+
+    def rename(old: str, new: str) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{old}" RENAME TO "{new}"'))
+
+    def away() -> None:
+        with admin.connect() as conn:  # a database is renamed only with nobody connected
+            conn.execute(ENDS_CONNECTIONS, {"name": name})
+        rename(name, f"{name}_away")
+
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_url()).set(database=name).render_as_string(hide_password=False)
+    create_tables(url)
+    try:
+        yield Outage(url, away, lambda: rename(f"{name}_away", name), "the database does not exist")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(ENDS_CONNECTIONS, {"name": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+ENDS_CONNECTIONS = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = :name AND pid <> pg_backend_pid()"
+)
+
+
+def sqlite_outage(tmp_path: Path) -> Outage:
+    """SQLite alone in ``tmp_path/db``: the folder is moved away and back."""
+    folder, moved = tmp_path / "db", tmp_path / "away"
     folder.mkdir()
     url = f"sqlite:///{folder / 'casedesk.db'}"
+    create_tables(url)
+    return Outage(
+        url,
+        away=lambda: folder.rename(moved),
+        back=lambda: moved.rename(folder),
+        reason="cannot open the database file",
+    )
+
+
+def create_tables(url: str) -> None:
     engine = make_engine(url)
     metadata.create_all(engine)
     engine.dispose()
-    return url
+
+
+@pytest.fixture
+def database_url(outage) -> str:
+    """The outage's database, for the store's fixtures (engine, uow_factory, board)."""
+    return outage.url
 
 
 def owe_grace_a_dm(uow_factory, clock) -> int:
     """Owe a DM to Grace in the outbox, as a step does in its transaction; return its row id."""
-    text = "Voting has closed on SCR-2026-001."
+    closed = "Voting has closed on SCR-2026-001."
     with uow_factory() as uow:
         row_id = owe(
             uow,
@@ -49,14 +117,14 @@ def owe_grace_a_dm(uow_factory, clock) -> int:
             kind=DM,
             recipient=GRACE,
             now=clock.now(),
-            message={"text": text, "blocks": []},
+            message={"text": closed, "blocks": []},
         )
         uow.commit()
     return row_id
 
 
 def test_reminders_and_owed_messages_go_out_by_themselves_once_the_database_is_back(
-    make_case, uow_factory, engine, gateway, clock, slack_api, tmp_path, caplog
+    outage, backend, make_case, uow_factory, engine, gateway, clock, slack_api, caplog
 ):
     reference, _ = make_case(date(2026, 3, 9))  # its 5-working-day reminder is due today
     owe_grace_a_dm(uow_factory, clock)
@@ -69,12 +137,13 @@ def test_reminders_and_owed_messages_go_out_by_themselves_once_the_database_is_b
         )
 
     caplog.set_level(logging.INFO)
-    (tmp_path / "db").rename(tmp_path / "away")
-    engine.dispose()  # the pooled connections go with the server
+    outage.away()
+    if backend == "sqlite":
+        engine.dispose()  # the pooled connections go, as with a lost mount
     down = tick()
     minute.at += 20
     still_down = tick()
-    (tmp_path / "away").rename(tmp_path / "db")
+    outage.back()
     minute.at += 20
     back = tick()
     after = tick()
@@ -95,10 +164,12 @@ def test_reminders_and_owed_messages_go_out_by_themselves_once_the_database_is_b
         ("C0CASEREV01", "Deadlines for Mon 2 Mar 2026: 0 overdue, 1 due soon."),
         (dm_channel(GRACE), "Voting has closed on SCR-2026-001."),
     ]
+    driver = "sqlite3" if outage.url.startswith("sqlite") else "psycopg"
+    unreachable = f"cannot reach the database ({driver}.OperationalError: {outage.reason})"
     logged = [(r.name, r.levelname, r.getMessage(), r.exc_info) for r in caplog.records]
     assert [entry for entry in logged if entry[1] != "INFO" or "trouble" in entry[0]] == [
-        ("bot.jobs.trouble", "WARNING", f"job 'reminder sweep' failed: {DOWN}", None),
-        ("bot.jobs.trouble", "WARNING", f"job 'outbox delivery' failed: {DOWN}", None),
+        ("bot.jobs.trouble", "WARNING", f"job 'reminder sweep' failed: {unreachable}", None),
+        ("bot.jobs.trouble", "WARNING", f"job 'outbox delivery' failed: {unreachable}", None),
         (
             "bot.jobs.trouble",
             "INFO",
