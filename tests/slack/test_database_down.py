@@ -18,10 +18,11 @@ from bot.logs import configure_logging
 from handlers.errors import DATABASE_DOWN
 from messages.ids import ActionId, BlockId, CallbackId
 from store.db import make_engine
+from store.models import metadata
 from store.uow import make_uow_factory
 from tests.fakes.fixtures import BOT_TOKEN
 from tests.fakes.signing import SIGNING_SECRET
-from tests.slack.interactions import BEN, body_of, click, command_answer, slash, submit
+from tests.slack.interactions import BEN, body_of, click, command_answer, refer, slash, submit
 from tests.slack.test_run import CASEDESK
 
 PASSWORD = "hunter2-not-for-logs"
@@ -173,3 +174,30 @@ def test_a_modal_submission_gets_the_message_pushed_over_the_form(
         f"conflict_modal: {down.reason}"
     ]
     assert "Traceback" not in bot_logs.getvalue()
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """A SQLite database with every table, alone in ``tmp_path/db`` so the folder can go."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'casedesk.db'}"
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def test_requests_are_served_again_by_themselves_once_the_database_is_back(
+    make_bolt_app, uow_factory, engine, board, clock, slack_api, tmp_path
+):
+    app = make_bolt_app(uow_factory=uow_factory, clock=clock)
+    reference = refer(uow_factory, clock)
+    (tmp_path / "db").rename(tmp_path / "away")
+    engine.dispose()  # the pooled connections go, as with a lost mount
+    while_down = command_answer(slash(app, slack_api, f"status {reference}"))
+    (tmp_path / "away").rename(tmp_path / "db")
+    once_back = command_answer(slash(app, slack_api, f"status {reference}"))
+
+    assert while_down["text"] == DATABASE_DOWN
+    assert once_back["text"].startswith(f"{reference} (Child A): Serious Case Review")
