@@ -2,8 +2,9 @@
 
 ``casedesk run`` (Socket Mode) and ``casedesk run --http`` (``POST /slack/events`` on waitress)
 share :func:`build_runtime`, which makes the engine, the unit-of-work factory, the Web API
-client and the Bolt app, checking the bot token with Slack first so a wrong token stops
-start-up with one clear message rather than failing on the first request.
+client and the Bolt app, checking the bot token with Slack first and then that the database
+answers, so a wrong token or an unreachable database stops start-up with one clear message
+rather than failing on the first request.
 
 The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
 load balancers; every other path is a 404.
@@ -89,10 +90,11 @@ def check_settings(settings: Settings, *, http: bool) -> None:
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
-    """Make the engine, unit of work, client and app, checking the bot token with Slack.
+    """Make the engine, unit of work, client and app, checking the bot token and the database.
 
     Raises:
-        ConfigError: Slack refused the token, or the Web API could not be reached.
+        ConfigError: Slack refused the token, the Web API could not be reached, or the database
+            did not answer.
     """
     # Imported here: the store (SQLAlchemy, models) loads only when the bot starts.
     from bot.notify.owed import owing
@@ -103,6 +105,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
 
     client = make_web_client(settings)
     verify_token(client, settings)
+    check_database(settings.database_url)
     engine = make_engine(settings.database_url)
     plain = make_uow_factory(engine)
     clock = clock or SystemClock()
@@ -114,6 +117,28 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     uow_factory = owing(plain, clock, sender.wake)
     app = create_app(settings, client=client, uow_factory=plain, clock=clock, sender=sender)
     return Runtime(settings, engine, uow_factory, client, app, clock, sender)
+
+
+def check_database(url: str) -> None:
+    """Refuse to start unless the database answers ``SELECT 1`` (connecting for seconds at most).
+
+    Raises:
+        ConfigError: naming ``DATABASE_URL`` (its password hidden) and why it did not answer, the
+            driver's exception class and a short reason (never the driver's message).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import probe, shown_url
+    from store.outage import describe_error
+
+    try:
+        probe(url)
+    except (SQLAlchemyError, ImportError) as err:
+        raise ConfigError(
+            f"cannot connect to the database at DATABASE_URL={shown_url(url)} "
+            f"({describe_error(err)}): check that it is running and that DATABASE_URL is right "
+            f"({HINTS['DATABASE_URL']})"
+        ) from None
 
 
 def check_schema(engine: Any) -> None:

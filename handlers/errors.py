@@ -10,6 +10,14 @@ shown, so the person who asked sees it, privately, where they asked:
 * a modal submission not yet acknowledged: a small modal pushed over the form, so closing it
   returns to what they typed; already acknowledged, or a button on the App Home: a DM.
 
+A database outage (:func:`store.outage.is_outage`: the database cannot be reached, lost the
+connection, or stayed locked) is nobody's mistake and says nothing about the request: the person
+gets :data:`DATABASE_DOWN` on the same surfaces, and the log one warning line naming the kind of
+request and the driver's exception class with a short reason, with no traceback (the error's
+message, which could quote a statement, is never logged). One case is told wrongly: a step that
+committed just before the database went, failing as it reads back the messages it owes, was
+saved; the window is the few milliseconds between the two.
+
 Anything else is a bug: it is logged with ``logger.exception`` and a short reference, and the
 person gets the same reference to quote. Events (``app_home_opened``) tell nobody: the person
 did not ask for anything. The log line names the kind of request (``block_actions vote_nfa``),
@@ -28,8 +36,14 @@ from slack_sdk import WebClient
 
 from bot.domain.errors import DomainError
 from messages.render import render_message, render_view
+from store.outage import describe_error, is_outage
 
 logger = logging.getLogger(__name__)
+
+DATABASE_DOWN = (
+    "casedesk cannot reach its database right now; nothing was saved. Please try again in a minute."
+)
+"""What the person is told when their request failed because the database did not answer."""
 
 
 def handle_error(
@@ -45,6 +59,9 @@ def handle_error(
     if isinstance(error, DomainError):
         logger.info("refused %s: %s", kind, type(error).__name__)
         ctx = {"message": str(error), "reference": None}
+    elif is_outage(error):
+        logger.warning("database unreachable while handling %s: %s", kind, describe_error(error))
+        ctx = {"message": DATABASE_DOWN, "reference": None}
     else:
         reference = uuid.uuid4().hex[:8]
         logger.error("unexpected error %s while handling %s", reference, kind, exc_info=error)

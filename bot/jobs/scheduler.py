@@ -10,33 +10,53 @@ from bot.clock import LONDON, Clock
 from bot.jobs.sweep import SweepResult, sweep
 from bot.notify.delivery import UowFactory
 from bot.notify.sender import Sender
+from bot.trouble import JobTrouble
 
 logger = logging.getLogger(__name__)
 
 
-def tick(*, uow_factory: UowFactory, sender: Sender, clock: Clock) -> SweepResult:
+def tick(
+    *,
+    uow_factory: UowFactory,
+    sender: Sender,
+    clock: Clock,
+    trouble: JobTrouble | None = None,
+) -> SweepResult:
     """One scheduler tick: owe what is due (reminders, digests, closes), then wake the sender.
 
-    Errors are logged, not raised: a tick must never kill the scheduler. The sender is woken
-    even when the sweep failed, so what is owed already goes out.
+    Errors are logged, not raised: a tick must never kill the scheduler. They are logged through
+    ``trouble`` (:mod:`bot.trouble`: once a minute per job at most, a database outage
+    without a traceback; the scheduler passes its own). The sender is woken even when the sweep
+    failed, so what is owed already goes out.
     """
+    trouble = trouble or JobTrouble()
     result = SweepResult()
     try:
         result = sweep(uow_factory=uow_factory, clock=clock)
-    except Exception:  # a tick must never kill the scheduler
-        logger.exception("reminder sweep failed")
+    except Exception as err:  # a tick must never kill the scheduler
+        trouble.failed("reminder sweep", err)
+    else:
+        trouble.succeeded("reminder sweep")
     sender.wake()
     return result
 
 
-def run_once(*, uow_factory: UowFactory, sender: Sender, clock: Clock) -> SweepResult:
+def run_once(
+    *,
+    uow_factory: UowFactory,
+    sender: Sender,
+    clock: Clock,
+    trouble: JobTrouble | None = None,
+) -> SweepResult:
     """A tick whose sending happens here, on this thread: what a test or a one-off run wants."""
-    result = tick(uow_factory=uow_factory, sender=sender, clock=clock)
+    trouble = trouble or JobTrouble()
+    result = tick(uow_factory=uow_factory, sender=sender, clock=clock, trouble=trouble)
     try:
         done = sender.drain()
-    except Exception:  # as tick
-        logger.exception("outbox delivery failed")
+    except Exception as err:  # as tick
+        trouble.failed("outbox delivery", err)
         return result
+    trouble.succeeded("outbox delivery")
     result.sent, result.deferred, result.failed = done.sent, done.deferred, done.failed
     return result
 
@@ -56,7 +76,12 @@ def start_scheduler(
         tick,
         "interval",
         seconds=sweep_seconds,
-        kwargs={"uow_factory": uow_factory, "sender": sender, "clock": clock},
+        kwargs={
+            "uow_factory": uow_factory,
+            "sender": sender,
+            "clock": clock,
+            "trouble": JobTrouble(),
+        },
         id="casedesk-sweep",
         max_instances=1,
         coalesce=True,

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime
 
 from bot.clock import Clock
 from bot.notify.delivery import Delivered, UowFactory, deliver_due
 from bot.notify.outbox import this_instance
 from bot.slack_gateway import SlackGateway
+from bot.trouble import JobTrouble
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ IDLE_SECONDS = 30.0
 
 MIN_WAIT_SECONDS = 0.05
 """The shortest sleep between passes while rows are due again soon (a busy channel's spacing)."""
+
+JOB = "outbox delivery"
+"""The loop's name in the log."""
 
 MAX_PASSES = 50
 """Passes one drain makes at most before yielding (each sends up to ``batch`` rows)."""
@@ -45,7 +48,8 @@ class Sender:
         clock: the time rows fall due by.
         instance_id: names this process in the rows it leases.
         batch: rows read per pass.
-        on_error: called with each exception a pass raised (the loop itself never dies).
+        trouble: logs the loop's failing passes (once a minute at most; a database outage
+            without a traceback) and its recovery (:class:`bot.trouble.JobTrouble`).
     """
 
     def __init__(
@@ -56,14 +60,14 @@ class Sender:
         *,
         instance_id: str | None = None,
         batch: int = 100,
-        on_error: Callable[[Exception], None] | None = None,
+        trouble: JobTrouble | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self.gateway = gateway
         self._clock = clock
         self._instance = instance_id or this_instance()
         self._batch = batch
-        self._on_error = on_error or _log_error
+        self._trouble = trouble or JobTrouble()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -122,8 +126,10 @@ class Sender:
                 self.drain()
                 wait = self._next_wait()
             except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
-                self._on_error(exc)
+                self._trouble.failed(JOB, exc)
                 wait = IDLE_SECONDS
+            else:
+                self._trouble.succeeded(JOB)
             self._wake.wait(wait)
 
     def _next_wait(self) -> float:
@@ -142,7 +148,3 @@ def _add(total: Delivered, done: Delivered) -> None:
     total.failed += done.failed
     total.skipped += done.skipped
     total.sent_kinds += done.sent_kinds
-
-
-def _log_error(exc: Exception) -> None:
-    logger.error("sending owed messages failed: %s", type(exc).__name__)
