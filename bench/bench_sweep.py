@@ -30,7 +30,9 @@ from bot.domain.boards import ReviewType, Role  # noqa: E402
 from bot.domain.cases import CaseState  # noqa: E402
 from bot.domain.deadlines import DeadlineStatus  # noqa: E402
 from bot.domain.protocols import Event  # noqa: E402
-from bot.jobs import sweep  # noqa: E402
+from bot.jobs import run_once, sweep  # noqa: E402
+from bot.notify.owed import owing  # noqa: E402
+from bot.notify.sender import Sender  # noqa: E402
 from bot.services.boards import sync_boards  # noqa: E402
 from bot.services.common import board_calendar  # noqa: E402
 from bot.slack_gateway import SlackGateway  # noqa: E402
@@ -121,23 +123,25 @@ def _time_sweeps(name: str, url: str, cases: int) -> None:
         client = WebClient(token="xoxb-bench", base_url=fake.base_url)
         gateway = SlackGateway(client, min_interval_per_channel=0)
         quiet = FixedClock(datetime(2026, 3, 2, 7, 0, tzinfo=LONDON))  # before sending hours
+        clock = FixedClock(NOW)
+        sender = Sender(uow_factory, gateway, clock, instance_id="bench")
+        owed_by = owing(uow_factory, clock, sender.wake)
         t0 = time.perf_counter()
-        sweep(uow_factory=uow_factory, gateway=gateway, clock=quiet, instance_id="bench")
+        sweep(uow_factory=owed_by, clock=quiet)
         closed = time.perf_counter() - t0
         # Nothing due: hide the 500 by checking a day when their reminder has not fallen.
         with engine.begin() as conn:
             conn.execute(text("UPDATE deadlines SET status = 'paused' WHERE rule_id = 'rule-0'"))
-        clock = FixedClock(NOW)
         t0 = time.perf_counter()
-        none = sweep(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="bench")
+        none = sweep(uow_factory=owed_by, clock=clock)
         nothing = time.perf_counter() - t0
         with engine.begin() as conn:
             conn.execute(text("UPDATE deadlines SET status = 'open' WHERE rule_id = 'rule-0'"))
         t0 = time.perf_counter()
-        due = sweep(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="bench")
+        due = run_once(uow_factory=owed_by, sender=sender, clock=clock)
         with_due = time.perf_counter() - t0
         t0 = time.perf_counter()
-        again = sweep(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="bench")
+        again = run_once(uow_factory=owed_by, sender=sender, clock=clock)
         repeat = time.perf_counter() - t0
         posts = len(fake.calls_to("chat.postMessage"))
     engine.dispose()
@@ -145,10 +149,11 @@ def _time_sweeps(name: str, url: str, cases: int) -> None:
     print(f"  sweep outside sending hours:        {closed * 1000:8.1f} ms")
     print(f"  sweep, nothing due ({none.considered} loaded):   {nothing * 1000:8.1f} ms")
     print(
-        f"  sweep, {due.sent} due and sent ({due.considered} loaded): {with_due * 1000:8.1f} ms"
+        f"  tick, {due.claimed} owed, {due.sent} sent ({due.considered} loaded): "
+        f"{with_due * 1000:8.1f} ms"
         f"  ({with_due / max(due.sent, 1) * 1000:.1f} ms per reminder)"
     )
-    print(f"  sweep again, {again.sent} sent:           {repeat * 1000:8.1f} ms")
+    print(f"  tick again, {again.claimed} owed, {again.sent} sent: {repeat * 1000:8.1f} ms")
     print(f"  chat.postMessage calls to the fake: {posts}")
 
 
