@@ -61,6 +61,26 @@ class PostSafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
+class PostSafeServerErrorRetryHandler(ServerErrorRetryHandler):
+    """Retry a 500 or 503 once, but never a ``chat.postMessage``: Slack may have posted it.
+
+    Slack's 5xx can come after the message was posted; the outbox marks such a row uncertain
+    (``RetryLater.unknown_outcome``) and looks for it in the conversation before posting again.
+    """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _method(request) in NOT_RESENT_ONCE_SENT:
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def _method(request: HttpRequest) -> str:
     """Return the Web API method a request calls (``…/api/chat.postMessage`` -> its last part)."""
     return urlsplit(request.url).path.rsplit("/", 1)[-1]
@@ -74,15 +94,14 @@ def retry_handlers() -> list[RetryHandler]:
     reminder sweep does not depend on these retries: an unsent reminder stays claimable and is
     retried on a later sweep.
 
-    A ``chat.postMessage`` whose connection failed after it was sent is not retried here
-    (:class:`PostSafeConnectionErrorRetryHandler`): the outbox looks for it in history first.
-    A 500 or 503 is still retried once for every method, ``chat.postMessage`` included, so a
-    message Slack posted before answering 5xx can still be posted twice: a known gap, kept for
-    now because the outbox and its tests count on that one retry.
+    A ``chat.postMessage`` whose connection failed after it was sent, or that Slack answered
+    with a 5xx, is not retried here (:class:`PostSafeConnectionErrorRetryHandler`,
+    :class:`PostSafeServerErrorRetryHandler`): Slack may have posted it, so the outbox looks for
+    it in the conversation's history before it posts it again.
     """
     return [
         RateLimitErrorRetryHandler(max_retry_count=1),
-        ServerErrorRetryHandler(max_retry_count=1),
+        PostSafeServerErrorRetryHandler(max_retry_count=1),
         PostSafeConnectionErrorRetryHandler(max_retry_count=1),
     ]
 

@@ -24,10 +24,11 @@ from store.repositories import Repository, chunked, insert_once
 KEYS: tuple[tuple[str, ...], ...] = (
     ("change_id", "template", "recipient"),
     ("deadline_id", "slot", "recipient"),
-    ("board_id", "digest_on"),
+    ("digest_on", "board_id"),
     ("about_id", "recipient"),
 )
-"""The typed unique keys, each led by the column that says which one a row uses."""
+"""The typed unique keys, each led by the column only its rows set (a digest's by its day, not
+its board, which nearly every row has): the first whose leading column a row sets is its key."""
 
 
 class OutboxRepository(Repository):

@@ -1,29 +1,27 @@
-"""The outbox: owed once per key, sent once per row however many deliverers, payload cleared.
+"""Owing Slack messages: each owed once per key, leased to one sender, notices owed once.
 
-Source: PRODUCT.md §Deadlines and reminders ("not twice when two instances run against one
-PostgreSQL database, and not lost if Slack is down or rate-limits"); §Confidentiality (logs).
+The sending itself (deliver_due, the sender) is tested in ``tests/notify/test_delivery.py``.
+Source: PRODUCT.md §Deadlines and reminders ("sent once: not twice after a restart, not twice
+when two instances run against one PostgreSQL database"); §Confidentiality (a message nobody
+will read is not kept).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
-from bot.domain.boards import ReviewType
-from bot.outbox import CARD, DM, POST_CARD, deliver, owe
-from bot.services.cases import ReferCase, refer_case
-from bot.slack_client import make_web_client
-from bot.slack_gateway import SlackGateway
-from store.models import CaseRow, MemberRow, OutboxRow
-from tests.fakes.slack_api import dm_channel
+from bot.domain.boards import Role
+from bot.notify.kinds import Kind, Owed
+from bot.notify.outbox import owe_all, tell_business_managers
+from bot.notify.undelivered import of_row
+from store.models import MemberRoleRow, OutboxRow
 
-SURREY = "surrey-children"
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+SURREY, CHANNEL = "surrey-children", "C0CASEREV01"
+BEN, PRIYA, TOM, GRACE = "U0BEN00001", "U0PRI00002", "U0TOM00003", "U0GRA00005"
 RATIONALE = "Zebedee's school raised it twice."  # stands in for anything private in a payload
 
 
@@ -32,36 +30,16 @@ def message(n: int) -> dict:
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
-@pytest.fixture
-def make_gateway(slack_settings):
-    return lambda: SlackGateway(
-        make_web_client(slack_settings), sleep=lambda s: None, min_interval_per_channel=0
+def change(uow, clock) -> int:
+    """Append an audit event, as a use case does for its change; return its id."""
+    event = uow.audit.append(
+        at=clock.now(), actor=PRIYA, action="voting_closed", entity="case", board_id=SURREY
     )
+    return event.id
 
 
-def owe_dms(uow_factory, clock, users: list[str]) -> list[int]:
-    """Owe each user a DM about the Surrey board, making them a member of it if they are not."""
-    with uow_factory() as uow:
-        for user in users:
-            if uow.members.find(SURREY, user) is None:
-                uow.members.add(
-                    MemberRow(board_id=SURREY, slack_id=user, name=f"Member {user}", joined_at=NOW)
-                )
-        ids = [
-            owe(
-                uow,
-                board_id=SURREY,
-                case_id=None,
-                key=f"test:dm:{user}",
-                kind=DM,
-                recipient=user,
-                now=clock.now(),
-                message=message(n),
-            )
-            for n, user in enumerate(users)
-        ]
-        uow.commit()
-    return ids
+def owe(uow, clock, change_id: int, owed: list[Owed]) -> list[int]:
+    return owe_all(uow, owed, board_id=SURREY, now=clock.now(), change_id=change_id)
 
 
 def rows(uow_factory) -> list[OutboxRow]:
@@ -69,216 +47,188 @@ def rows(uow_factory) -> list[OutboxRow]:
         return list(uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)))
 
 
-def test_owing_the_same_key_twice_owes_it_once(uow_factory, clock, board):
-    first = owe_dms(uow_factory, clock, ["U0GRA00005"])
-    again = owe_dms(uow_factory, clock, ["U0GRA00005"])
+def test_one_change_owes_each_message_once_however_often_it_is_owed(uow_factory, clock, board):
+    to_grace = Owed(Kind.DM, "recommendation_dm", GRACE, message(0))
+    card = Owed(Kind.CARD, "case_card", CHANNEL)
+    with uow_factory() as uow:
+        change_id = change(uow, clock)
+        first = owe(uow, clock, change_id, [to_grace, card])
+        again = owe(uow, clock, change_id, [to_grace, card])  # a retried commit hook, a replay
+        uow.commit()
 
-    assert first[0] is not None and again == [None]
-    [row] = rows(uow_factory)
-    assert (row.dedupe_key, row.kind, row.recipient, row.attempts) == (
-        "test:dm:U0GRA00005",
+    assert len(first) == 2 and again == []
+    dm, redraw = rows(uow_factory)
+    assert (dm.change_id, dm.kind, dm.template, dm.recipient, dm.board_id) == (
+        change_id,
         "dm",
-        "U0GRA00005",
-        0,
+        "recommendation_dm",
+        GRACE,
+        SURREY,
     )
-    assert json.loads(row.payload) == message(0)
-    assert row.next_attempt_at == row.created_at == clock.now()
+    assert json.loads(dm.payload) == message(0)
+    assert (dm.attempts, dm.sent_at, dm.claimed_by) == (0, None, "")
+    assert dm.next_attempt_at == dm.created_at == clock.now()  # due at once
+    assert (redraw.kind, redraw.recipient, redraw.payload) == ("card", CHANNEL, None)  # drawn later
 
 
-def test_a_sent_row_has_its_payload_cleared_and_is_not_sent_again(
-    uow_factory, clock, board, slack_api, make_gateway
-):
-    owe_dms(uow_factory, clock, ["U0GRA00005"])
-    gateway = make_gateway()
-
-    first = deliver(uow_factory, gateway, now=clock.now(), instance_id="a")
-    clock.advance(timedelta(hours=2))
-    second = deliver(uow_factory, gateway, now=clock.now(), instance_id="a")
-
-    assert (first.sent, second.sent) == (1, 0)
-    [call] = slack_api.calls_to("chat.postMessage")
-    assert call.args["channel"] == dm_channel("U0GRA00005")
-    assert call.args["text"] == message(0)["text"]
-    [row] = rows(uow_factory)
-    assert row.payload is None and row.sent_at is not None and row.attempts == 1
-    assert (row.claimed_by, row.next_attempt_at, row.last_error) == ("a", None, None)
-
-
-def test_a_permanent_failure_is_not_retried_and_its_log_names_no_details(
-    uow_factory, clock, board, slack_api, make_gateway, caplog
-):
-    owe_dms(uow_factory, clock, ["U0GONE0001"])
-    slack_api.fail_next("chat.postMessage", error="user_disabled")
-    gateway = make_gateway()
-
-    with caplog.at_level(logging.INFO):
-        result = deliver(uow_factory, gateway, now=clock.now())
-    clock.advance(timedelta(days=1))
-    later = deliver(uow_factory, gateway, now=clock.now())
-
-    assert (result.failed, later.sent, later.failed) == (1, 1, 0)  # later: the manager's notice
-    refused, notice = slack_api.calls_to("chat.postMessage")
-    assert refused.args["channel"] == dm_channel("U0GONE0001")
-    assert notice.args["channel"] == dm_channel("U0BEN00001")
-    assert "Zebedee" not in notice.args["text"] and "Recommendation" not in notice.args["text"]
-    row, told = rows(uow_factory)
-    assert (row.sent_at, row.next_attempt_at, row.last_error) == (None, None, "user_disabled")
-    assert row.payload is None  # failed for good: the message is not kept
-    assert told.dedupe_key == f"undelivered:outbox:{row.id}:U0BEN00001"
-    assert f"outbox {row.id} (dm) failed for good: user_disabled" in caplog.text
-    assert "Zebedee" not in caplog.text and "Recommendation" not in caplog.text
-
-
-def test_a_dm_to_someone_who_has_left_the_board_is_not_sent_and_the_manager_is_told(
-    uow_factory, clock, board, slack_api, make_gateway
-):
-    owe_dms(uow_factory, clock, ["U0GRA00005", "U0PRI00002"])
-    with uow_factory() as uow:  # Grace leaves the board while her DM is still owed
-        uow.members.find(SURREY, "U0GRA00005").active = False
-        uow.commit()
-    gateway = make_gateway()
-
-    first = deliver(uow_factory, gateway, now=clock.now())
-    then = deliver(uow_factory, gateway, now=clock.now())
-
-    assert (first.sent, first.failed, then.sent) == (1, 1, 1)  # Priya's; then Ben's notice
-    to = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
-    assert to == [dm_channel("U0PRI00002"), dm_channel("U0BEN00001")]
-    assert [c.args["users"] for c in slack_api.calls_to("conversations.open")] == [
-        "U0PRI00002",
-        "U0BEN00001",
-    ]  # Grace was never even looked up
-    grace, _, told = rows(uow_factory)
-    assert (grace.sent_at, grace.next_attempt_at, grace.last_error) == (None, None, "not_a_member")
-    assert grace.payload is None  # a message nobody will read is not kept
-    assert told.recipient == "U0BEN00001"
-    notice = slack_api.calls_to("chat.postMessage")[-1].args["text"]
-    assert notice == (
-        "I could not deliver a message to <@U0GRA00005>. They are no longer an active member of "
-        "the board, so I did not send it. Please pass it on another way, and check their entry "
-        "in the board file."
-    )
-    assert "Zebedee" not in notice
-
-
-def test_an_installation_failure_keeps_the_message_owed_and_stops_the_pass(
-    uow_factory, clock, board, slack_api, make_gateway
-):
-    owe_dms(uow_factory, clock, ["U0GRA00005", "U0PRI00002"])
-    slack_api.fail_next("conversations.open", error="token_revoked")
-
-    result = deliver(uow_factory, make_gateway(), now=clock.now())
-
-    assert (result.sent, result.deferred, result.failed) == (0, 1, 0)
-    held, untouched = rows(uow_factory)
-    assert (held.last_error, held.next_attempt_at) == (
-        "token_revoked",
-        clock.now() + timedelta(seconds=30),
-    )
-    assert (untouched.attempts, untouched.next_attempt_at) == (0, clock.now())
-    assert slack_api.calls_to("chat.postMessage") == []
-
-
-def test_a_card_owed_for_a_case_without_one_is_settled_without_a_call(
-    uow_factory, clock, board, slack_api, make_gateway
-):
+def test_another_template_recipient_or_change_is_another_message(uow_factory, clock, board):
     with uow_factory() as uow:
-        owe(uow, board_id=SURREY, case_id=None, key="test:card", kind=CARD, recipient="C0X",
-            now=clock.now())  # fmt: skip
+        one, two = change(uow, clock), change(uow, clock)
+        owed = [
+            owe(uow, clock, one, [Owed(Kind.DM, "recommendation_dm", GRACE, message(0))]),
+            owe(uow, clock, one, [Owed(Kind.DM, "recommendation_dm", PRIYA, message(0))]),
+            owe(uow, clock, one, [Owed(Kind.DM, "notifications_due", GRACE, message(1))]),
+            owe(uow, clock, two, [Owed(Kind.DM, "recommendation_dm", GRACE, message(2))]),
+        ]
         uow.commit()
 
-    assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
-    assert slack_api.calls == []
+    assert all(len(ids) == 1 for ids in owed)
+    keys = [(r.change_id, r.template, r.recipient) for r in rows(uow_factory)]
+    assert keys == [
+        (one, "recommendation_dm", GRACE),
+        (one, "recommendation_dm", PRIYA),
+        (one, "notifications_due", GRACE),
+        (two, "recommendation_dm", GRACE),
+    ]
 
 
-def referred_case_id(uow_factory, clock) -> int:
-    """Refer a Surrey case (no card posted: nothing owes it) and return its row id."""
+def test_rows_owed_in_a_transaction_that_rolls_back_are_not_owed(uow_factory, clock, board):
     with uow_factory() as uow:
-        referred = refer_case(
-            ReferCase(
-                board_id=SURREY,
-                actor="U0TOM00003",
-                review_type=ReviewType.RAPID_REVIEW,
-                pseudonym="Child B",
-                subject_name="Zebedee Quillfeather",
-            ),
-            uow=uow,
-            now=clock.now(),
+        owe(uow, clock, change(uow, clock), [Owed(Kind.DM, "bm_notice", BEN, message(0))])
+        # leaving without commit: the change did not happen, so nothing is owed
+
+    assert rows(uow_factory) == []
+
+
+def test_of_two_senders_that_saw_the_same_due_row_only_one_leases_it(uow_factory, clock, board):
+    with uow_factory() as uow:
+        [row_id] = owe(
+            uow, clock, change(uow, clock), [Owed(Kind.DM, "bm_notice", BEN, message(0))]
         )
+        uow.commit()
+    until = clock.now() + timedelta(minutes=10)
+
     with uow_factory() as uow:
-        case = uow.cases.by_reference(SURREY, referred.case.reference)
-        assert case is not None and case.id is not None
-        return case.id
+        [due] = uow.outbox.due(clock.now())
+        seen = due.next_attempt_at
+        won = uow.outbox.lease(row_id, seen=seen, until=until, claimed_by="a")
+        uow.commit()
+    with uow_factory() as uow:
+        lost = uow.outbox.lease(row_id, seen=seen, until=until, claimed_by="b")
+        still_due = uow.outbox.due(clock.now() + timedelta(minutes=9))
+        uow.commit()
+
+    assert (won, lost, still_due) == (True, False, [])
+    [row] = rows(uow_factory)
+    assert (row.claimed_by, row.next_attempt_at, row.attempts) == ("a", until, 0)
+    assert row.uncertain  # until its outcome is recorded: looked for before it is sent again
+    with uow_factory() as uow:  # a sender that died holding it: due again once the lease ends
+        assert [r.id for r in uow.outbox.due(until)] == [row_id]
+        assert uow.outbox.next_due() == until
 
 
-def owe_card_post(uow_factory, clock, case_id: int, key: str) -> int | None:
+def test_a_retry_keeps_the_message_and_a_failure_for_good_clears_it(uow_factory, clock, board):
     with uow_factory() as uow:
-        row_id = owe(uow, board_id=SURREY, case_id=case_id, key=key, kind=POST_CARD,
-                     recipient="C0CASEREV01", now=clock.now())  # fmt: skip
+        owed = [Owed(Kind.DM, "bm_notice", u, message(0)) for u in (BEN, TOM)]
+        retried_id, failed_id = owe(uow, clock, change(uow, clock), owed)
+        retry_at = clock.now() + timedelta(seconds=30)
+        uow.outbox.mark_failed(uow.outbox.get(retried_id), error="http_500", retry_at=retry_at)
+        uow.outbox.mark_failed(uow.outbox.get(failed_id), error="user_disabled", retry_at=None)
+        uow.commit()
+
+    retried, failed = rows(uow_factory)
+    assert (retried.attempts, retried.last_error, retried.next_attempt_at) == (
+        1,
+        "http_500",
+        retry_at,
+    )
+    assert json.loads(retried.payload) == message(0)  # to be sent: kept
+    assert (failed.attempts, failed.last_error, failed.next_attempt_at) == (
+        1,
+        "user_disabled",
+        None,
+    )
+    assert failed.payload is None  # nobody will read it: not kept
+    with uow_factory() as uow:  # never due again
+        assert [r.id for r in uow.outbox.due(clock.now() + timedelta(days=365))] == [retried.id]
+
+
+def failed_recommendation(uow_factory, clock) -> int:
+    """Owe Grace a recommendation and record that Slack refused it for good; return its id."""
+    with uow_factory() as uow:
+        owed = [Owed(Kind.DM, "recommendation_dm", GRACE, message(0))]
+        [row_id] = owe(uow, clock, change(uow, clock), owed)
+        uow.outbox.mark_failed(uow.outbox.get(row_id), error="user_disabled", retry_at=None)
         uow.commit()
     return row_id
 
 
-def test_a_card_post_is_drawn_when_sent_and_remembered_on_the_case(
-    uow_factory, clock, board, slack_api, make_gateway
-):
-    case_id = referred_case_id(uow_factory, clock)
-    owe_card_post(uow_factory, clock, case_id, "test:post")
+def make_business_manager(uow_factory, slack_id: str) -> None:
+    with uow_factory() as uow:
+        member = uow.members.find(SURREY, slack_id)
+        uow.session.add(MemberRoleRow(member_id=member.id, role=Role.BUSINESS_MANAGER))
+        uow.commit()
 
-    assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
 
-    [call] = slack_api.calls_to("chat.postMessage")
-    assert call.args["channel"] == "C0CASEREV01"
-    assert (
-        call.args["blocks"][0]["text"]["text"] == "*RR-2026-001* · Child B\nRapid Review · referred"
+def tell(uow_factory, clock, row_id: int) -> int:
+    with uow_factory() as uow:
+        failure = of_row(uow, uow.outbox.get(row_id), "user_disabled")
+        told = tell_business_managers(uow, failure, now=clock.now(), about_id=row_id)
+        uow.commit()
+    return told
+
+
+def test_a_failure_is_told_to_each_other_business_manager_once(uow_factory, clock, board, caplog):
+    make_business_manager(uow_factory, TOM)
+    row_id = failed_recommendation(uow_factory, clock)
+
+    with caplog.at_level(logging.WARNING):
+        first = tell(uow_factory, clock, row_id)
+        again = tell(uow_factory, clock, row_id)  # a re-run of the same record
+
+    assert (first, again) == (2, 0)
+    notices = [r for r in rows(uow_factory) if r.about_id == row_id]
+    assert [(r.template, r.kind, r.recipient, r.change_id) for r in notices] == [
+        ("undelivered_notice", "dm", BEN, None),
+        ("undelivered_notice", "dm", TOM, None),
+    ]
+    text = json.loads(notices[0].payload)["text"]
+    assert text.startswith(
+        f"I could not deliver the recommendation to the decision-maker <@{GRACE}>"
     )
-    assert "Zebedee" not in json.dumps(call.args)
+    assert "Zebedee" not in text and "Recommendation 0" not in text
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_the_same_notice_owed_twice_is_owed_once_without_an_error(uow_factory, clock, board):
+    row_id = failed_recommendation(uow_factory, clock)
+    notice = {"board_id": SURREY, "kind": Kind.DM, "template": "undelivered_notice"}
     with uow_factory() as uow:
-        case = uow.session.get(CaseRow, case_id)
-        assert (case.card_channel, case.card_ts) == ("C0CASEREV01", call.response["ts"])
-    [row] = rows(uow_factory)
-    assert row.sent_at is not None and row.payload is None
-
-
-def test_a_card_post_for_a_case_that_has_a_card_sends_nothing(
-    uow_factory, clock, board, slack_api, make_gateway
-):
-    case_id = referred_case_id(uow_factory, clock)
-    owe_card_post(uow_factory, clock, case_id, "test:post:1")
-    deliver(uow_factory, make_gateway(), now=clock.now())
-    owe_card_post(uow_factory, clock, case_id, "test:post:2")
-
-    assert deliver(uow_factory, make_gateway(), now=clock.now()).sent == 1
-
-    assert len(slack_api.calls_to("chat.postMessage")) == 1
+        first = uow.outbox.owe(now=clock.now(), recipient=BEN, about_id=row_id, **notice)
+        uow.commit()
     with uow_factory() as uow:
-        case = uow.session.get(CaseRow, case_id)
-        assert case.card_ts == slack_api.last("chat.postMessage").response["ts"]
-    assert all(r.sent_at is not None for r in rows(uow_factory))
+        again = uow.outbox.owe(now=clock.now(), recipient=BEN, about_id=row_id, **notice)
+        uow.commit()
+
+    assert first is not None and again is None  # "None when its key is owed already"
+    assert [r.recipient for r in rows(uow_factory) if r.about_id == row_id] == [BEN]
 
 
-def test_two_deliverers_at_once_send_each_row_once(
-    uow_factory, clock, board, slack_api, make_gateway, backend
+def test_with_no_other_business_manager_nothing_is_owed_and_a_warning_names_the_failure(
+    uow_factory, clock, board, caplog
 ):
-    users = [f"U0PAR{n:05d}" for n in range(12)]
-    owe_dms(uow_factory, clock, users)
-    start = threading.Barrier(2)
-    results = {}
+    with uow_factory() as uow:
+        owed = [Owed(Kind.DM, "recommendation_dm", BEN, message(0))]  # Ben: the only manager
+        [row_id] = owe(uow, clock, change(uow, clock), owed)
+        uow.outbox.mark_failed(uow.outbox.get(row_id), error="user_disabled", retry_at=None)
+        uow.commit()
 
-    def run(name: str) -> None:
-        gateway = make_gateway()
-        start.wait()
-        results[name] = deliver(uow_factory, gateway, now=clock.now(), instance_id=name)
+    with caplog.at_level(logging.WARNING):
+        told = tell(uow_factory, clock, row_id)
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    posted = [c.args["channel"] for c in slack_api.calls_to("chat.postMessage")]
-    assert sorted(posted) == sorted(dm_channel(u) for u in users)  # each once
-    assert results["a"].sent + results["b"].sent == len(users)
-    sent = rows(uow_factory)
-    assert all(r.sent_at is not None and r.payload is None and r.attempts == 1 for r in sent)
-    assert {r.claimed_by for r in sent} <= {"a", "b"}
+    assert told == 0 and [r.id for r in rows(uow_factory)] == [row_id]
+    assert caplog.messages == [
+        f"outbox:{row_id} (recommendation) failed for good: user_disabled; "
+        "no other business manager to tell"
+    ]
+    assert "Zebedee" not in caplog.text

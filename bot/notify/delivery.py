@@ -79,6 +79,9 @@ class Job:
     uncertain: bool = False
 
 
+CARD_GONE = frozenset({"message_not_found"})
+"""What ``chat.update`` answers for a card deleted from the channel: it is posted again."""
+
 POSTED = frozenset({Kind.DM, Kind.CHANNEL, Kind.REMINDER, Kind.DIGEST, Kind.POST_CARD})
 """Kinds sent with ``chat.postMessage``: a second post would be a second message, so each
 carries its row's metadata (:func:`bot.slack_history.outbox_metadata`) to be found by."""
@@ -209,7 +212,8 @@ def _send_card(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: da
 
     A ``post_card`` row posts in its channel only while the case has no card: a case has one
     canonical card. A redraw of a case whose first post Slack refused for good (the bot not then
-    in the channel) posts it in the board's channel, so the card appears with the next step.
+    in the channel) posts it in the board's channel, so the card appears with the next step; so
+    does a redraw of a card someone deleted (``message_not_found``).
     """
     row, attempt = job.row, job.row.attempts + 1
     with uow_factory(read_only=True) as uow:
@@ -220,9 +224,12 @@ def _send_card(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: da
     if case.card_ts is not None and case.card_channel is not None:
         if row.kind == Kind.POST_CARD:
             return Skip("the case has its card")
-        return gateway.update_message(
+        outcome = gateway.update_message(
             case.card_channel, case.card_ts, **_parts(card), attempt=attempt
         )
+        if not (isinstance(outcome, PermanentFailure) and outcome.error in CARD_GONE):
+            return outcome
+        # Someone deleted the card: post it afresh in the board's channel, and keep that one.
     channel = row.recipient if row.kind == Kind.POST_CARD else case.board_channel
     mark = outbox_metadata(row.id or 0)
     outcome = gateway.post_message(channel, **_parts(card), attempt=attempt, metadata=mark)

@@ -11,34 +11,35 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.domain.cases import CaseState
 from bot.jobs import run_once
-from bot.services.cases import SetCaseCard, set_case_card
+from bot.notify.owed import owing
+from bot.notify.sender import Sender
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from messages.ids import ActionId
-from store.models import CaseRow, OutboxRow
+from store.models import AuditEventRow, CaseRow, OutboxRow
 from tests.fakes.signing import CHANNEL_ID
 from tests.fakes.slack_api import dm_channel
-from tests.slack.interactions import ANA, BEN, GRACE, PRIYA, SUBJECT, click, refer
+from tests.slack.interactions import ANA, BEN, CARD_TS, GRACE, PRIYA, SUBJECT, TOM, click
 from tests.slack.test_voting import vote
-
-CARD_TS = "1767000000.000100"
-
 
 pytestmark = pytest.mark.usefixtures("no_sdk_sleep")
 
+MEMBERS = sorted([BEN, PRIYA, TOM, ANA, GRACE, "U0SAM00006"])  # Surrey's active members
+CLOSE_OWES = [  # (kind, template, recipient) of what a close owes, before the homes
+    ("dm", "recommendation_dm", GRACE),  # the decision-maker, with "Record decision"
+    ("dm", "recommendation_dm", PRIYA),  # the chair
+    ("channel", "voting_closed", CHANNEL_ID),
+    ("card", "case_card", CHANNEL_ID),
+]
+
 
 @pytest.fixture
-def voting(app, slack_api, uow_factory, clock) -> str:
+def voting(app, slack_api, ref) -> str:
     """A case with a card, voting open, three votes cast; the Slack calls so far forgotten."""
-    ref = refer(uow_factory, clock)
-    with uow_factory() as uow:
-        set_case_card(
-            SetCaseCard("surrey-children", ref, CHANNEL_ID, CARD_TS), uow=uow, now=clock.now()
-        )
     click(app, slack_api, ActionId.OPEN_VOTING, ref, PRIYA)
     vote(app, slack_api, ref, BEN, rationale="Criteria met.")
     vote(app, slack_api, ref, PRIYA, rationale="Serious harm, agencies involved.")
@@ -49,22 +50,42 @@ def voting(app, slack_api, uow_factory, clock) -> str:
 
 @pytest.fixture
 def tick(uow_factory, slack_settings, clock):
-    """Run one scheduler tick with a gateway of its own on the fake (as ``casedesk run`` does)."""
+    """Run one scheduler tick, then its sender's pass, in a process of its own (``casedesk run``).
+
+    The tick owes what is due (the day's digests among it) and the pass sends every due row.
+    """
     gateway = SlackGateway(
         make_web_client(slack_settings), sleep=lambda s: None, min_interval_per_channel=0
     )
-    return lambda: run_once(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="t")
+    sender = Sender(uow_factory, gateway, clock, instance_id="tick")
+    owes = owing(uow_factory, clock, sender.wake)
+    return lambda: run_once(uow_factory=owes, sender=sender, clock=clock)
 
 
-def outbox(uow_factory, prefix: str = "voting_closed:") -> list[OutboxRow]:
-    """Return the rows owed so far whose key starts with ``prefix`` (by default, the closes')."""
+def change_ids(uow_factory, action: str) -> list[int]:
+    """The audit events a step wrote, oldest first: what its owed rows are keyed by."""
     with uow_factory() as uow:
-        rows = uow.session.exec(select(OutboxRow).order_by(OutboxRow.id))
-        return [r for r in rows if r.dedupe_key.startswith(prefix)]
+        query = select(AuditEventRow.id).where(AuditEventRow.action == action)
+        return list(uow.session.exec(query.order_by(col(AuditEventRow.id))))
+
+
+def outbox(uow_factory, action: str = "voting_closed") -> list[OutboxRow]:
+    """The rows owed by the step ``action`` (its audit events), in the order owed."""
+    ids = change_ids(uow_factory, action)
+    with uow_factory() as uow:
+        query = select(OutboxRow).where(col(OutboxRow.change_id).in_(ids))
+        return list(uow.session.exec(query.order_by(col(OutboxRow.id))))
+
+
+def owes(rows: list[OutboxRow]) -> list[tuple[str, str, str]]:
+    """What rows owe, homes apart: (kind, template, recipient)."""
+    return [(r.kind, r.template, r.recipient) for r in rows if r.kind != "home"]
 
 
 def accepted(slack_api, method: str = "chat.postMessage") -> list[dict]:
-    return [c.args for c in slack_api.calls_to(method) if c.status == 200 and c.response["ok"]]
+    """The calls Slack took (for messages, the day's digest left out)."""
+    calls = [c.args for c in slack_api.calls_to(method) if c.status == 200 and c.response["ok"]]
+    return [a for a in calls if not a.get("text", "").startswith("Deadlines for")]
 
 
 def case_state(uow_factory) -> CaseState:
@@ -78,34 +99,31 @@ def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_o
     slack_api.fail_next("chat.postMessage", status=500, times=6)  # 3 messages, each retried once
     with caplog.at_level(logging.INFO):  # slack_sdk bodies (DEBUG) are floored by bot.logs
         click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
-    assert "chat.postMessage to D0GRA00005 failed: http_500" in caplog.text
+    assert "Slack chat.postMessage to D0GRA00005 failed: http_500" in caplog.text
     assert [word for word in (SUBJECT, "Okafor", "Criteria met") if word in caplog.text] == []
 
     assert case_state(uow_factory) is CaseState.AWAITING_DECISION
     assert accepted(slack_api) == []
     owed = outbox(uow_factory)
-    assert [(r.kind, r.recipient, r.sent_at is None) for r in owed] == [
-        ("dm", GRACE, True),
-        ("dm", PRIYA, True),
-        ("channel", CHANNEL_ID, True),
-        ("card", CHANNEL_ID, False),  # chat.update went through at once
-    ]
-    assert [r.dedupe_key for r in owed][:3] == [
-        f"voting_closed:{owed[0].case_id}:1:dm:{GRACE}",
-        f"voting_closed:{owed[0].case_id}:1:dm:{PRIYA}",
-        f"voting_closed:{owed[0].case_id}:1:notice",
-    ]
-    assert {(r.attempts, r.last_error) for r in owed[:3]} == {(1, "http_500")}
-    assert {r.next_attempt_at for r in owed[:3]} == {clock.now() + timedelta(seconds=30)}
-    assert "Ben Okafor" in owed[0].payload  # kept, to be sent, until Slack takes it
+    assert owes(owed) == CLOSE_OWES
+    assert {r.change_id for r in owed} == set(change_ids(uow_factory, "voting_closed"))
+    assert sorted(r.recipient for r in owed if r.kind == "home") == MEMBERS
+    waiting, done = owed[:3], owed[3:]
+    assert {(r.sent_at, r.attempts, r.last_error) for r in waiting} == {(None, 1, "http_500")}
+    assert {r.next_attempt_at for r in waiting} == {clock.now() + timedelta(seconds=30)}
+    assert all(r.sent_at == clock.now() for r in done)  # the card and homes went at once
+    [card] = accepted(slack_api, "chat.update")
+    assert (card["channel"], card["ts"]) == (CHANNEL_ID, CARD_TS)
+    assert "Ben Okafor" in waiting[0].payload  # kept, to be sent, until Slack takes it
 
     early = tick()  # 30 s have not passed: nothing is retried yet (the day's digests go)
-    assert all(m["text"].startswith("Deadlines for") for m in accepted(slack_api))
+    assert accepted(slack_api) == []
     slack_api.reset()
     clock.advance(timedelta(seconds=31))
     first, second = tick(), tick()
 
-    assert (early.delivered, first.delivered, second.delivered) == (0, 3, 0)
+    assert (early.sent, early.digests) == (2, 2)  # early: only the two boards' digests
+    assert (first.sent, second.sent) == (3, 0)
     to_grace, to_priya, notice = accepted(slack_api)
     assert [m["channel"] for m in (to_grace, to_priya, notice)] == [
         dm_channel(GRACE),
@@ -129,7 +147,7 @@ def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_o
     assert SUBJECT not in json.dumps([c.args for c in slack_api.calls])
     sent = outbox(uow_factory)
     assert all(r.sent_at is not None and r.payload is None for r in sent)
-    assert [r.attempts for r in sent] == [2, 2, 2, 1]
+    assert [r.attempts for r in sent[:4]] == [2, 2, 2, 1]
 
 
 def test_a_close_rate_limited_with_retry_after_is_not_retried_before_that_time(
@@ -140,7 +158,7 @@ def test_a_close_rate_limited_with_retry_after_is_not_retried_before_that_time(
     )  # the DM to the decision-maker, and the client's one retry
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
 
-    [to_grace, *others] = outbox(uow_factory)
+    to_grace, *others = outbox(uow_factory)
     assert (to_grace.recipient, to_grace.sent_at, to_grace.last_error) == (
         GRACE,
         None,
@@ -148,15 +166,19 @@ def test_a_close_rate_limited_with_retry_after_is_not_retried_before_that_time(
     )
     assert to_grace.next_attempt_at == clock.now() + timedelta(seconds=120)
     assert all(r.sent_at is not None for r in others)
+    assert [m["channel"] for m in accepted(slack_api)] == [dm_channel(PRIYA), CHANNEL_ID]
+    slack_api.reset()
     clock.advance(timedelta(seconds=90))  # past the 30 s backoff, not past Retry-After
     too_soon = tick()
-    slack_api.reset()  # the day's digests went out on that tick
+    assert accepted(slack_api) == []  # (the day's digests went out on that tick)
     clock.advance(timedelta(seconds=31))
     in_time, again = tick(), tick()
 
-    assert (too_soon.delivered, in_time.delivered, again.delivered) == (0, 1, 0)
+    assert (too_soon.sent, too_soon.digests) == (2, 2)  # only the two boards' digests
+    assert (in_time.sent, again.sent) == (1, 0)
     [dm] = accepted(slack_api)
     assert dm["channel"] == dm_channel(GRACE) and "Ben Okafor" in dm["text"]
+    assert outbox(uow_factory)[0].attempts == 2
 
 
 def test_the_same_close_delivered_twice_owes_and_sends_each_message_once(
@@ -165,13 +187,20 @@ def test_the_same_close_delivered_twice_owes_and_sends_each_message_once(
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)  # Slack's retry of the click
     clock.advance(timedelta(minutes=5))
-    assert tick().delivered == 0  # all went at once; nothing more is owed
+    later = tick()
+    assert later.sent == later.digests == 2  # the digests: the close's went at once
 
-    assert len(outbox(uow_factory)) == 4
-    channels = [m["channel"] for m in accepted(slack_api) if "Deadlines for" not in m["text"]]
+    assert len(change_ids(uow_factory, "voting_closed")) == 1
+    assert owes(outbox(uow_factory)) == CLOSE_OWES
+    channels = [m["channel"] for m in accepted(slack_api)]
     assert channels == [dm_channel(GRACE), dm_channel(PRIYA), CHANNEL_ID]
     [card] = accepted(slack_api, "chat.update")
     assert (card["channel"], card["ts"]) == (CHANNEL_ID, CARD_TS)
+    assert (
+        card["blocks"][0]["text"]["text"]
+        == f"*{voting}* · Child A\nSerious Case Review · awaiting a decision"
+    )
+    assert sorted(c["user_id"] for c in accepted(slack_api, "views.publish")) == MEMBERS
     refusal = slack_api.last("chat.postEphemeral").args
     assert (refusal["user"], refusal["text"].split(",")[0]) == (
         PRIYA,
@@ -192,15 +221,11 @@ def test_a_vote_reopened_and_closed_again_owes_its_messages_afresh(
         vote(app, slack_api, voting, user, rationale="Second round.")
     click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
 
-    keys = [r.dedupe_key.split(":", 2)[2] for r in outbox(uow_factory)]
-    assert keys == [
-        f"1:dm:{GRACE}",
-        f"1:dm:{PRIYA}",
-        "1:notice",
-        "1:card",
-        f"2:dm:{GRACE}",
-        f"2:dm:{PRIYA}",
-        "2:notice",
-        "2:card",
-    ]
-    assert [m["channel"] for m in accepted(slack_api)].count(dm_channel(GRACE)) == 2
+    first, second = change_ids(uow_factory, "voting_closed")
+    rows = outbox(uow_factory)
+    assert owes([r for r in rows if r.change_id == first]) == CLOSE_OWES
+    assert owes([r for r in rows if r.change_id == second]) == CLOSE_OWES
+    to_grace = [m for m in accepted(slack_api) if m["channel"] == dm_channel(GRACE)]
+    assert len(to_grace) == 2
+    assert "Second round." not in json.dumps(to_grace[0])  # each drawn from its own round
+    assert "Second round." in json.dumps(to_grace[1])

@@ -1,10 +1,10 @@
 """A referral owes its card and messages in the outbox: a Slack failure never loses them.
 
-The card, the referrer's reference and the business managers' notice are written with the case;
-Slack refusing one (the bot not in the channel, a 500, a manager who has left Slack) neither
-fails the referral nor holds up the others, and the referrer is never led to refer again.
-Source: PRODUCT.md §Users and what each does (the referrer "gets the reference number back"),
-§Deadlines and reminders ("not lost if Slack is down"), §Confidentiality.
+The card, the referrer's reference and the business managers' notice are owed with the case, in
+its transaction; Slack refusing one (the bot not in the channel, a 500, a manager who has left
+Slack) neither fails the referral nor holds up the others, and the referrer is never led to
+refer again. Source: PRODUCT.md §Users and what each does (the referrer "gets the reference
+number back"), §Deadlines and reminders ("not lost if Slack is down"), §Confidentiality.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.jobs import run_once
+from bot.domain.boards import Role
+from bot.notify.sender import Sender
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from messages.ids import ActionId, BlockId
-from store.models import CaseRow, MemberRoleRow, MemberRow, OutboxRow
+from store.models import AuditEventRow, CaseRow, MemberRoleRow, OutboxRow
 from tests.fakes.signing import CHANNEL_ID
 from tests.fakes.slack_api import dm_channel
 from tests.slack.interactions import BEN, PRIYA, TOM, body_of, opened_view, submit
@@ -31,15 +32,16 @@ pytestmark = pytest.mark.usefixtures("no_sdk_sleep")
 ACK = "Referred: RR-2026-001 (Child B), a Rapid Review."
 NOTICE = "New referral RR-2026-001 (Child B), a Rapid Review, from <@U0TOM00003>."
 IDENTIFYING = ("Zebedee", "Quillfeather", "Larkspur", "2019-05-04", "Injuries noticed")
+SUMMARY = "*RR-2026-001* · Child B\nRapid Review · referred"
 
 
 @pytest.fixture
-def tick(uow_factory, slack_settings, clock):
-    """Run one scheduler tick with a gateway of its own on the fake (as ``casedesk run`` does)."""
+def later(uow_factory, slack_settings, clock):
+    """Send what is due now, as the sender's next pass would: a process with its own gateway."""
     gateway = SlackGateway(
         make_web_client(slack_settings), sleep=lambda s: None, min_interval_per_channel=0
     )
-    return lambda: run_once(uow_factory=uow_factory, gateway=gateway, clock=clock, instance_id="t")
+    return lambda: Sender(uow_factory, gateway, clock, instance_id="later").drain()
 
 
 def the_case(uow_factory) -> CaseRow:
@@ -53,6 +55,17 @@ def outbox(uow_factory) -> list[OutboxRow]:
         return list(uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)))
 
 
+def referral_event_id(uow_factory) -> int:
+    with uow_factory() as uow:
+        query = select(AuditEventRow.id).where(AuditEventRow.action == "case_referred")
+        return uow.session.exec(query).one()
+
+
+def messages(uow_factory) -> list[tuple[str, str, str]]:
+    """The referral's own rows (not the homes): (kind, template, recipient), in order."""
+    return [(r.kind, r.template, r.recipient) for r in outbox(uow_factory) if r.kind != "home"]
+
+
 def accepted(slack_api, channel: str) -> list[dict]:
     """The messages Slack took in ``channel`` (a DM channel or the board's)."""
     return [
@@ -62,16 +75,13 @@ def accepted(slack_api, channel: str) -> list[dict]:
     ]
 
 
-def is_card(args: dict) -> bool:
-    """Whether a channel message is a case card (the channel gets the daily digest too)."""
-    return (
-        args["channel"] == CHANNEL_ID and args["blocks"][0].get("block_id") == BlockId.CASE_SUMMARY
-    )
-
-
 def cards(slack_api) -> list[dict]:
-    """The case cards Slack took."""
-    return [m for m in accepted(slack_api, CHANNEL_ID) if is_card(m)]
+    """The case cards Slack took in the board's channel."""
+    return [
+        m
+        for m in accepted(slack_api, CHANNEL_ID)
+        if m["blocks"][0]["block_id"] == BlockId.CASE_SUMMARY
+    ]
 
 
 def card_ts(slack_api) -> str:
@@ -79,24 +89,20 @@ def card_ts(slack_api) -> str:
     [call] = [
         c
         for c in slack_api.calls_to("chat.postMessage")
-        if is_card(c.args) and c.response.get("ok")
+        if c.args["channel"] == CHANNEL_ID and c.response.get("ok")
     ]
     return call.response["ts"]
 
 
 def make_business_manager(uow_factory, slack_id: str) -> None:
     with uow_factory() as uow:
-        member = uow.session.exec(
-            select(MemberRow).where(
-                MemberRow.board_id == "surrey-children", MemberRow.slack_id == slack_id
-            )
-        ).one()
-        uow.session.add(MemberRoleRow(member_id=member.id, role="business_manager"))
+        member = uow.members.find("surrey-children", slack_id)
+        uow.session.add(MemberRoleRow(member_id=member.id, role=Role.BUSINESS_MANAGER))
         uow.commit()
 
 
-def test_a_card_slack_refuses_with_a_500_is_owed_and_posted_on_a_later_tick(
-    app, slack_api, uow_factory, clock, tick, caplog
+def test_a_card_slack_refuses_with_a_500_is_owed_and_posted_by_a_later_pass(
+    app, slack_api, uow_factory, clock, later, caplog
 ):
     slack_api.fail_next("chat.postMessage", status=500, times=2, when={"channel": CHANNEL_ID})
     with caplog.at_level(logging.INFO):
@@ -110,23 +116,22 @@ def test_a_card_slack_refuses_with_a_500_is_owed_and_posted_on_a_later_tick(
     assert [m["text"] for m in accepted(slack_api, dm_channel(TOM))] == [ACK]
     assert [m["text"] for m in accepted(slack_api, dm_channel(BEN))] == [NOTICE]
     assert cards(slack_api) == []
-    card_row, *dms = outbox(uow_factory)
-    assert (card_row.kind, card_row.recipient, card_row.dedupe_key) == (
-        "post_card",
-        CHANNEL_ID,
-        f"referred:{case.id}:card",
-    )
+    assert messages(uow_factory) == [
+        ("post_card", "case_card", CHANNEL_ID),
+        ("dm", "referral_ack", TOM),
+        ("dm", "bm_notice", BEN),
+    ]
+    card_row, *dms = [r for r in outbox(uow_factory) if r.kind != "home"]
+    assert {r.change_id for r in (card_row, *dms)} == {referral_event_id(uow_factory)}
     assert (card_row.sent_at, card_row.attempts, card_row.last_error) == (None, 1, "http_500")
     assert card_row.next_attempt_at == clock.now() + timedelta(seconds=30)
-    assert [(r.dedupe_key, r.sent_at is not None) for r in dms] == [
-        (f"referred:{case.id}:ack", True),
-        (f"referred:{case.id}:bm:{BEN}", True),
-    ]
+    assert [(r.sent_at, r.payload) for r in dms] == [(clock.now(), None)] * 2
 
+    assert later().sent == 0  # not yet due
     clock.advance(timedelta(seconds=31))
-    assert tick().delivered == 1
+    assert later().sent == 1
     [card] = cards(slack_api)
-    assert card["blocks"][0]["text"]["text"] == "*RR-2026-001* · Child B\nRapid Review · referred"
+    assert card["blocks"][0]["text"]["text"] == SUMMARY
     assert "working days left" in json.dumps(card["blocks"])
     chair = card["blocks"][-1]["elements"][0]
     assert (chair["action_id"], chair["value"]) == (ActionId.OPEN_VOTING, "RR-2026-001")
@@ -134,7 +139,7 @@ def test_a_card_slack_refuses_with_a_500_is_owed_and_posted_on_a_later_tick(
     assert (case.card_channel, case.card_ts) == (CHANNEL_ID, card_ts(slack_api))
 
     clock.advance(timedelta(minutes=5))
-    assert tick().delivered == 0
+    assert later().sent == 0
     assert len(cards(slack_api)) == 1
     assert not any(word in caplog.text for word in IDENTIFYING)
     assert not any(
@@ -143,15 +148,22 @@ def test_a_card_slack_refuses_with_a_500_is_owed_and_posted_on_a_later_tick(
 
 
 def test_a_card_the_bot_may_not_post_tells_the_business_manager_and_the_referral_stands(
-    app, slack_api, uow_factory, clock, tick
+    app, slack_api, uow_factory, clock, later
 ):
     slack_api.fail_next("chat.postMessage", error="not_in_channel", when={"channel": CHANNEL_ID})
     refer(app, slack_api)
 
     case = the_case(uow_factory)
-    assert case.card_ts is None
+    assert (case.reference, case.card_ts) == ("RR-2026-001", None)
     assert [m["text"] for m in accepted(slack_api, dm_channel(TOM))] == [ACK]
-    assert [m["text"] for m in accepted(slack_api, dm_channel(BEN))] == [NOTICE]
+    ack, told = accepted(slack_api, dm_channel(BEN))  # the notice, then what Slack refused
+    assert ack["text"] == NOTICE
+    assert told["text"] == (
+        f"I could not deliver the case card update in <#{CHANNEL_ID}> on RR-2026-001 (Child B). "
+        "Slack refused it for good (not_in_channel). `/review status RR-2026-001` shows the "
+        "current state."
+    )
+    assert not any(word in json.dumps(told) for word in IDENTIFYING)
     card_row = outbox(uow_factory)[0]
     assert (card_row.kind, card_row.sent_at, card_row.next_attempt_at, card_row.last_error) == (
         "post_card",
@@ -159,31 +171,44 @@ def test_a_card_the_bot_may_not_post_tells_the_business_manager_and_the_referral
         None,
         "not_in_channel",
     )
+    [notice] = [r for r in outbox(uow_factory) if r.about_id is not None]
+    assert (notice.about_id, notice.template, notice.recipient) == (
+        card_row.id,
+        "undelivered_notice",
+        BEN,
+    )
+    assert notice.sent_at is not None
 
-    assert tick().delivered == 1  # the business manager is told the card was not posted
-    told = accepted(slack_api, dm_channel(BEN))[-1]
-    assert "RR-2026-001" in told["text"] and "not_in_channel" in json.dumps(told["blocks"])
-    assert not any(word in json.dumps(told) for word in IDENTIFYING)
+    clock.advance(timedelta(hours=1))
+    assert later().sent == 0  # failed for good: never retried, and told once
+    assert len(accepted(slack_api, dm_channel(BEN))) == 2
 
 
 def test_a_card_never_posted_is_posted_by_the_next_step_once_the_bot_may_post(
-    app, slack_api, uow_factory, clock, tick
+    app, slack_api, uow_factory, clock, later
 ):
     slack_api.fail_next("chat.postMessage", error="not_in_channel", when={"channel": CHANNEL_ID})
     refer(app, slack_api)
     assert cards(slack_api) == []
     # The bot is invited to the channel; the chair opens voting by command (there is no card).
     command(app, slack_api, "open RR-2026-001", PRIYA)
-    tick()
 
     [card] = cards(slack_api)
     case = the_case(uow_factory)
     assert (case.card_channel, case.card_ts) == (CHANNEL_ID, card_ts(slack_api))
+    assert (
+        card["blocks"][0]["text"]["text"]
+        == "*RR-2026-001* · Child B\nRapid Review · open for votes"
+    )
     actions = json.dumps(card["blocks"])
     assert ActionId.DECLARE_CONFLICT.value in actions  # drawn now: voting is open
     assert ActionId.OPEN_VOTING.value not in actions
     assert not any(word in json.dumps(card) for word in IDENTIFYING)
-    tick()
+    [redraw] = [r for r in outbox(uow_factory) if r.kind == "card"]
+    assert (redraw.channel, redraw.ts) == (CHANNEL_ID, case.card_ts)
+
+    clock.advance(timedelta(minutes=5))
+    assert later().sent == 0
     assert len(cards(slack_api)) == 1 and slack_api.calls_to("chat.update") == []
 
 
@@ -198,21 +223,28 @@ def test_a_business_manager_slack_no_longer_knows_does_not_stop_the_others_being
     assert (case.card_channel, case.card_ts) == (CHANNEL_ID, card_ts(slack_api))
     assert "*RR-2026-001*" in json.dumps(body_of(response)["view"])
     assert [m["text"] for m in accepted(slack_api, dm_channel(TOM))] == [ACK]
-    assert [m["text"] for m in accepted(slack_api, dm_channel(PRIYA))] == [NOTICE]
+    notice, told = accepted(slack_api, dm_channel(PRIYA))
+    assert notice["text"] == NOTICE
+    assert told["text"] == (
+        f"I could not deliver a message to <@{BEN}> on RR-2026-001 (Child B). Slack refused it "
+        "for good (user_not_found). Please pass it on another way, and check their entry in the "
+        "board file."
+    )
     assert accepted(slack_api, dm_channel(BEN)) == []
-    rows = {r.dedupe_key: r for r in outbox(uow_factory)}
-    refused = rows[f"referred:{case.id}:bm:{BEN}"]
+    rows = {(r.template, r.recipient): r for r in outbox(uow_factory)}
+    refused = rows["bm_notice", BEN]
     assert (refused.sent_at, refused.next_attempt_at, refused.last_error) == (
         None,
         None,
         "user_not_found",
     )
-    assert rows[f"referred:{case.id}:bm:{PRIYA}"].sent_at is not None
-    assert rows[f"referred:{case.id}:ack"].sent_at is not None
+    assert rows["bm_notice", PRIYA].sent_at is not None
+    assert rows["referral_ack", TOM].sent_at is not None
+    assert rows["undelivered_notice", PRIYA].about_id == refused.id
 
 
 def test_a_redelivered_submission_owes_nothing_twice_and_one_card_is_posted(
-    app, slack_api, uow_factory, clock, tick
+    app, slack_api, uow_factory, clock, later
 ):
     command(app, slack_api, "refer", TOM)
     opened = opened_view(slack_api)
@@ -222,17 +254,21 @@ def test_a_redelivered_submission_owes_nothing_twice_and_one_card_is_posted(
     assert body_of(again) == body_of(first)  # the same reference shown both times
     assert body_of(again)["response_action"] == "update"
 
-    case = the_case(uow_factory)
-    keys = [r.dedupe_key for r in outbox(uow_factory)]
-    assert keys == [f"referred:{case.id}:{k}" for k in ("card", "ack", f"bm:{BEN}")]
+    owed = outbox(uow_factory)
+    assert messages(uow_factory) == [
+        ("post_card", "case_card", CHANNEL_ID),
+        ("dm", "referral_ack", TOM),
+        ("dm", "bm_notice", BEN),
+    ]
+    assert sorted(r.recipient for r in owed if r.kind == "home") == [BEN, TOM]
     assert [m["text"] for m in accepted(slack_api, dm_channel(TOM))] == [ACK]
     assert [m["text"] for m in accepted(slack_api, dm_channel(BEN))] == [NOTICE]
 
     clock.advance(timedelta(seconds=31))
-    assert tick().delivered == 1
+    assert later().sent == 1
     submit(app, opened, form(), TOM)  # and once more, after the card went out
     clock.advance(timedelta(minutes=5))
-    assert tick().delivered == 0
+    assert later().sent == 0
     assert len(cards(slack_api)) == 1
-    assert len(outbox(uow_factory)) == 3
+    assert len(outbox(uow_factory)) == len(owed)
     assert the_case(uow_factory).card_ts == card_ts(slack_api)
