@@ -5,6 +5,8 @@ group imports its heavy dependencies inside the function that runs it. The one s
 runs the commands the way the console script does (``from bot.__main__ import main``) in a fresh
 interpreter and lists what got loaded; the AST check keeps every command module's top level to
 the standard library and ``bot.domain``, so a new top-level import fails here, not in a bench.
+The two commands load the ``holidays`` package's United Kingdom module alone (not its 250-odd
+countries); a test checks that copy gives the same bank holidays, names included.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import holidays
+import holidays.countries  # the usual path, loaded before any test could preload the UK alone
+import pytest
+
 from bot.__main__ import main
+from bot.cli.common import load_uk_holidays_alone
+from bot.domain.calendar import Nation
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_MODULES = sorted((ROOT / "bot" / "cli").glob("*.py")) + [ROOT / "bot" / "__main__.py"]
@@ -60,8 +68,9 @@ for argv in json.loads(sys.argv[1]):
     runs.append([code, out.getvalue()])
 forbidden = set(json.loads(sys.argv[2]))
 loaded = sorted({m.split(".")[0] for m in sys.modules} & forbidden)
+countries = sorted(m for m in sys.modules if m.startswith("holidays.countries"))
 print(json.dumps({"parser_loads_holidays": holidays_for_the_parser, "runs": runs,
-                  "loaded": loaded}))
+                  "loaded": loaded, "countries": countries}))
 """
 
 
@@ -78,6 +87,8 @@ def test_workdays_and_deadlines_run_without_loading_a_framework_store_or_templat
 
     assert seen["loaded"] == []
     assert seen["parser_loads_holidays"] is False
+    # The United Kingdom's holidays alone, not the package of every country (preload_uk_holidays).
+    assert seen["countries"] == ["holidays.countries.united_kingdom"]
     (add_code, add_out), (count_code, count_out), (json_code, json_out) = seen["runs"]
     # 24 Dec, then Christmas and Boxing Day (substitute Monday 28th) are skipped in England.
     assert (add_code, add_out) == (0, "2026-12-30\n")
@@ -160,6 +171,21 @@ def test_audit_export_formats_match_the_service_the_command_calls():
 
     assert FORMATS == tuple(f.value for f in ExportFormat)
     assert FORMATS[0] == ExportFormat.CSV
+
+
+@pytest.mark.parametrize("nation", list(Nation), ids=str)
+def test_the_uk_module_loaded_alone_gives_the_same_holidays_as_the_package(nation):
+    years = range(1995, 2056)
+    public = holidays.country_holidays("GB", subdiv=nation.subdivision, years=years)
+    alone = load_uk_holidays_alone("casedesk_uk_holidays_alone")
+    try:
+        assert alone is not None
+        assert alone.UnitedKingdom is not holidays.countries.UnitedKingdom  # a second copy
+        own = alone.UnitedKingdom(subdiv=nation.subdivision, years=years)
+    finally:
+        sys.modules.pop("casedesk_uk_holidays_alone", None)
+    assert sorted(own.items()) == sorted(public.items())
+    assert len(public) >= 8 * len(years)  # every nation has at least 8 bank holidays a year
 
 
 def test_main_in_process_prints_the_working_day_and_returns_zero(capsys):
