@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
-from bot.services.audit import ExportFormat, chain_heads, export_audit, verify_audit
-from store.db import database_url, make_engine
-from store.uow import make_uow_factory
+# The values of bot.services.audit.ExportFormat, spelled out so that building the parser does not
+# load the store (tests/cli/test_start_up.py keeps the two equal). The first is the default.
+FORMATS = ("csv", "jsonl")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,9 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     export = cmds.add_parser("export", help="write audit events to stdout")
     export.add_argument("--case", metavar="REF", help="only this case's events")
     export.add_argument("--board", metavar="BOARD", help="only this board's events")
-    export.add_argument(
-        "--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value
-    )
+    export.add_argument("--format", choices=list(FORMATS), default=FORMATS[0])
     export.set_defaults(handler=_export)
 
     verify = cmds.add_parser(
@@ -32,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    # The store loads only when this command runs (a fast start for the others).
+    from bot.services.audit import ExportFormat, export_audit
+    from store.db import database_url, make_engine
+    from store.uow import make_uow_factory
+
     engine = make_engine(database_url())
     try:
         with make_uow_factory(engine)() as uow:
@@ -52,6 +55,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from bot.services.audit import chain_heads, verify_audit
+    from store.db import database_url, make_engine
+    from store.uow import make_uow_factory
+
     engine = make_engine(database_url())
     try:
         with make_uow_factory(engine)() as uow:

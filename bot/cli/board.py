@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
-
-from bot.clock import SystemClock
 from bot.domain.errors import InvalidInput
-from bot.services.boards import BoardsSynced, sync_board_file
-from store.db import database_url, make_engine
-from store.uow import make_uow_factory
+
+if TYPE_CHECKING:
+    from bot.services.boards import BoardsSynced
 
 BOARD_ENV = "CASEDESK_BOARD"
 
@@ -31,6 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    # The store and services load only when this command runs (a fast start for the others).
+    from sqlalchemy import inspect
+
+    from bot.clock import SystemClock
+    from bot.services.boards import sync_board_file
+    from store.db import database_url, make_engine
+    from store.uow import make_uow_factory
+
     path = args.file or os.environ.get(BOARD_ENV, "").strip()
     if not path:
         raise InvalidInput(f"set {BOARD_ENV} to the board file's path, or pass --file")

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.domain.errors import InvalidInput
-from store.db import database_url, make_engine
-from store.migrate import current_revision, upgrade
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    # SQLAlchemy and Alembic load only when this command runs (a fast start for the others).
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.db import database_url, make_engine
+    from store.migrate import current_revision, upgrade
+
     url = database_url()
     shown = make_url(url).render_as_string(hide_password=True)
     engine = make_engine(url)

@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import date
 
-from bot.cli.common import add_nation, iso_date
+from bot.cli.common import add_nation, iso_date, preload_uk_holidays
 from bot.domain.boards import ReviewType
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.protocols import Due, Event, Protocol, load_protocol
@@ -107,6 +107,7 @@ def _event(key: str) -> Event:
 
 
 def _deadlines(args: argparse.Namespace) -> int:
+    preload_uk_holidays()
     events: dict[Event, date] = {}
     for event, day in args.event:
         if event in events and events[event] != day:

@@ -12,9 +12,6 @@ import logging
 import signal
 from typing import Any
 
-from bot.config import Settings
-from bot.logs import configure_logging
-
 logger = logging.getLogger(__name__)
 
 
@@ -47,7 +44,11 @@ def _port(value: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot import server  # imported here: Bolt and the store load only for this command
+    # Imported here, not at the top: Bolt, pydantic-settings and the store load only for this
+    # command, so `casedesk workdays` and `casedesk deadlines` start fast (see tests/cli).
+    from bot import server
+    from bot.config import Settings
+    from bot.logs import configure_logging
 
     settings = Settings.from_env()
     server.check_settings(settings, http=args.http)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import add_nation, iso_date
+from bot.cli.common import add_nation, iso_date, preload_uk_holidays
 from bot.domain.calendar import WorkingCalendar
 
 
@@ -28,10 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
+    preload_uk_holidays()
     print(WorkingCalendar(args.nation).add_working_days(args.start, args.n).isoformat())
     return 0
 
 
 def _count(args: argparse.Namespace) -> int:
+    preload_uk_holidays()
     print(WorkingCalendar(args.nation).working_days_between(args.start, args.end))
     return 0

@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import StrEnum
 
-import holidays
-
 from bot.domain.errors import InvalidInput
 
 
@@ -190,6 +188,10 @@ class WorkingCalendar:
             first, last = low, high
         else:
             first, last = min(self._first_year, low), max(self._last_year, high)
+        # Imported on first use, not at the top: parsing a nation or building the CLI's parser
+        # (``casedesk --help``) then does not pay for loading the package.
+        import holidays
+
         bank = holidays.country_holidays(
             "GB", subdiv=self.nation.subdivision, years=range(first, last + 1)
         )
