@@ -11,6 +11,7 @@ from bot.domain.boards import STATUTORY_BY_KIND, BoardKind, ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import DeadlineStatus, require_reason
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.domain.pseudonym import pseudonym_problem
 from bot.services.common import (
@@ -178,34 +179,18 @@ def refer_case(
     return referred
 
 
-LIMITS = {"pseudonym": 100, "subject_name": 200, "referring_agency": 200}
-"""The longest each short field may be (the columns' sizes in ``store.models``)."""
-
-FIELD_NAMES = {
-    "pseudonym": "pseudonym",
-    "subject_name": "subject's name",
-    "referring_agency": "referring agency",
-}
-
-
-def check_lengths(**values: str | None) -> None:
-    """Refuse, politely, a short field longer than its column, before anything is written.
-
-    Raises:
-        InvalidInput: naming the field and its limit.
-    """
-    for field, value in values.items():
-        if value is not None and len(value.strip()) > LIMITS[field]:
-            limit = LIMITS[field]
-            raise InvalidInput(f"Please keep the {FIELD_NAMES[field]} under {limit} characters.")
-
-
 def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:
     if not cmd.pseudonym.strip():
         raise InvalidInput('Please give a pseudonym such as "Child A"; channels see only that.')
-    if len(cmd.pseudonym.strip()) > 100:
-        raise InvalidInput("Please keep the pseudonym under 100 characters.")
-    check_lengths(subject_name=cmd.subject_name, referring_agency=cmd.referring_agency)
+    check_lengths(
+        {
+            TextField.PSEUDONYM: cmd.pseudonym,
+            TextField.SUBJECT_NAME: cmd.subject_name,
+            TextField.ADDRESS: cmd.address,
+            TextField.SUMMARY: cmd.summary,
+            TextField.REFERRING_AGENCY: cmd.referring_agency,
+        }
+    )
     problem = pseudonym_problem(
         cmd.pseudonym, name=cmd.subject_name, date_of_birth=cmd.date_of_birth, address=cmd.address
     )
@@ -293,6 +278,15 @@ def update_case_details(
     """Change a case's details; the audit names identifying fields changed, never their values."""
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.BUSINESS_MANAGER}, "edit the case's details")
+    check_lengths(
+        {
+            TextField.PSEUDONYM: cmd.pseudonym,
+            TextField.SUBJECT_NAME: cmd.subject_name,
+            TextField.ADDRESS: cmd.address,
+            TextField.SUMMARY: cmd.summary,
+            TextField.REFERRING_AGENCY: cmd.referring_agency,
+        }
+    )
     case = ctx.case
     subject = uow.cases.subject(case.id) or CaseSubjectRow(case_id=case.id, updated_at=now)
     before, after, hidden = {}, {}, []
@@ -311,9 +305,6 @@ def update_case_details(
         if value is not None and value != getattr(subject, field):
             setattr(subject, field, value)
             hidden.append(field)
-    check_lengths(
-        pseudonym=case.pseudonym, subject_name=subject.name, referring_agency=case.referring_agency
-    )
     problem = pseudonym_problem(
         case.pseudonym,
         name=subject.name,
@@ -363,6 +354,7 @@ def convert_review(cmd: ConvertReview, *, uow: UnitOfWork, now: datetime) -> Rev
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.BUSINESS_MANAGER, Role.DECISION_MAKER}, "change the review type")
     reason = require_reason(cmd.reason)
+    check_lengths({TextField.REASON: reason})
     from_type = ctx.case.review_type
     if cmd.to_type is from_type:
         raise InvalidInput(f"{ctx.case.reference} is already a {from_type.label}.")
