@@ -13,7 +13,6 @@ from bot.domain.decisions import DecisionOutcome, Methodology, check_decision
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
 from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
-from bot.services.cases import convert_type
 from bot.services.common import (
     CaseContext,
     Owe,
@@ -30,6 +29,7 @@ from bot.services.common import (
     today_of,
     with_owed,
 )
+from bot.services.conversion import convert_type
 from bot.services.views import CaseRef, DeadlineView, DecisionView
 from store.models import DeadlineRow, DecisionRow
 from store.uow import UnitOfWork

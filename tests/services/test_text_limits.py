@@ -19,7 +19,8 @@ from bot.domain.deadlines import ExtensionRefused
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.errors import FieldsRefused
 from bot.domain.votes import Recommendation
-from bot.services.cases import ConvertReview, UpdateCaseDetails, convert_review, update_case_details
+from bot.services.cases import UpdateCaseDetails, update_case_details
+from bot.services.conversion import ConvertReview, convert_review
 from bot.services.deadlines import (
     ExtendDeadline,
     PauseDeadlines,
