@@ -62,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings  # noqa: E402
 from bot.domain.boards import ReviewType  # noqa: E402
+from bot.domain.limits import MAX_LENGTH  # noqa: E402
 from bot.server import build_runtime, make_wsgi_app  # noqa: E402
 from bot.services.boards import sync_board_file  # noqa: E402
 from bot.services.cases import ReferCase, refer_case  # noqa: E402
@@ -230,7 +231,9 @@ def fixed_messages(runtime, reference: str) -> tuple[dict, dict]:
         case = case_by_ref(reference, USER_ID, uow=uow)
     help_message = render_message("help", command="/review", unknown=None)
     metadata = json.dumps({"case": case.reference, "board": case.board_id})
-    return help_message, render_view("conflict_modal", case=case, metadata=metadata)
+    return help_message, render_view(
+        "conflict_modal", case=case, metadata=metadata, limits=MAX_LENGTH
+    )
 
 
 def run(n: int) -> None:

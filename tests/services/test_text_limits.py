@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.domain.boards import ReviewType
 from bot.domain.deadlines import ExtensionRefused
@@ -41,8 +40,8 @@ from bot.services.voting import (
     declare_conflict,
     open_voting,
 )
-from store.models import metadata
 from tests.services.conftest import BEN, GRACE, PRIYA, SUBJECT, TOM
+from tests.snapshot import database_rows
 
 LONG = "x" * 3001
 """One character more than any long text may be (and more than any short one)."""
@@ -51,15 +50,7 @@ LONG = "x" * 3001
 @pytest.fixture
 def database(uow_factory) -> Callable[[], dict[str, list[tuple[Any, ...]]]]:
     """Return every row of every table, to compare before and after a refusal."""
-
-    def _rows() -> dict[str, list[tuple[Any, ...]]]:
-        with uow_factory() as uow:
-            return {
-                t.name: sorted(map(tuple, uow.session.execute(select(t)).all()), key=repr)
-                for t in metadata.sorted_tables
-            }
-
-    return _rows
+    return lambda: database_rows(uow_factory)
 
 
 def refused(run, database, service, cmd) -> dict[str, str]:
