@@ -63,7 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import Settings  # noqa: E402
 from bot.domain.boards import ReviewType  # noqa: E402
 from bot.domain.limits import MAX_LENGTH  # noqa: E402
-from bot.server import build_runtime, make_wsgi_app  # noqa: E402
+from bot.server import build_runtime, make_wsgi_app, signing_secret  # noqa: E402
 from bot.services.boards import sync_board_file  # noqa: E402
 from bot.services.cases import ReferCase, refer_case  # noqa: E402
 from bot.services.queries import case_by_ref  # noqa: E402
@@ -250,6 +250,7 @@ def run(n: int) -> None:
         body = slash_command_body(text="help", response_url=fake.response_url("bench"))
         upgrade(settings.database_url)  # build_runtime refuses a database not at head
         runtime = build_runtime(settings)
+        secret = signing_secret(runtime.settings)
         reference = referred_case(runtime)
         help_message, modal = fixed_messages(runtime, reference)
         click = interactive_body(
@@ -280,7 +281,11 @@ def run(n: int) -> None:
             with ExitStack() as servers:
                 urls = [
                     servers.enter_context(
-                        serving(make_wsgi_app(make(), health_check=runtime.health_check))
+                        serving(
+                            make_wsgi_app(
+                                make(), signing_secret=secret, health_check=runtime.health_check
+                            )
+                        )
                     )
                     for _, make, _ in apps
                 ]
@@ -296,7 +301,10 @@ def run(n: int) -> None:
                     f"casedesk / {re.sub(r'^bare Bolt( click)?, ', 'bare ', fair)} = "
                     f"{p50[mine] / p50[fair]:.1f}x (fair)"
                 )
-            with serving(make_wsgi_app(runtime.app, health_check=runtime.health_check)) as url:
+            wsgi = make_wsgi_app(
+                runtime.app, signing_secret=secret, health_check=runtime.health_check
+            )
+            with serving(wsgi) as url:
                 measure(url, body, 1000 - WARMUP)
             rss = psutil.Process().memory_info().rss / (1024 * 1024)
             print(

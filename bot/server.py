@@ -5,8 +5,9 @@ share :func:`build_runtime`, which makes the engine, the unit-of-work factory, t
 client and the Bolt app, checking the bot token with Slack first so a wrong token stops
 start-up with one clear message rather than failing on the first request.
 
-The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
-load balancers; every other path is a 404.
+Every request to ``POST /slack/events`` passes :mod:`bot.http_guard` first (the signature, then
+the request's shape). The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``,
+after a ``SELECT 1``) for load balancers; every other path is a 404.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.config import HINTS, ConfigError, Settings
 from bot.deps import UowFactory
+from bot.http_guard import WsgiApp, guard_slack_requests
 from bot.slack_client import make_web_client
 
 logger = logging.getLogger(__name__)
@@ -41,8 +43,6 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 HealthCheck = Callable[[], None]
 """Raises when the bot cannot serve (the database does not answer)."""
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 @dataclass
@@ -161,17 +161,25 @@ def verify_token(client: WebClient, settings: Settings) -> dict[str, Any]:
 # -- HTTP ------------------------------------------------------------------------------------
 
 
-def make_wsgi_app(app: App, *, health_check: HealthCheck | None = None) -> WsgiApp:
+def make_wsgi_app(
+    app: App, *, signing_secret: str | None, health_check: HealthCheck | None = None
+) -> WsgiApp:
     """Return the WSGI application: Bolt at ``POST /slack/events``, ``GET /healthz``, else 404.
 
-    Bolt checks each request's signature (``X-Slack-Signature``, timestamp within 5 minutes)
-    and answers 401 when it does not match.
+    Each request to Bolt passes :func:`bot.http_guard.guard_slack_requests` first: a 401 when
+    its signature (``X-Slack-Signature``, timestamp within 5 minutes) does not match, a 400 when
+    it cannot be parsed or lacks what Bolt reads, a 413 beyond ``MAX_REQUEST_BYTES``.
 
     Args:
         app: the Bolt app.
+        signing_secret: the Slack app's signing secret; None refuses every request.
         health_check: raises when the bot cannot serve; ``/healthz`` then answers 503.
     """
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = guard_slack_requests(
+        SlackRequestHandler(app, path=EVENTS_PATH),
+        signing_secret=signing_secret,
+        max_bytes=MAX_REQUEST_BYTES,
+    )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
@@ -182,6 +190,12 @@ def make_wsgi_app(app: App, *, health_check: HealthCheck | None = None) -> WsgiA
         return _reply(start_response, "404 Not Found", {"error": "not_found"})
 
     return wsgi
+
+
+def signing_secret(settings: Settings) -> str | None:
+    """Return the signing secret HTTP requests are verified with (None: not set)."""
+    secret = settings.slack_signing_secret
+    return secret.get_secret_value() if secret is not None else None
 
 
 def _health(check: HealthCheck | None, start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -221,7 +235,11 @@ def make_http_server(
 
 def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
     """Serve ``POST /slack/events`` and ``GET /healthz`` until interrupted."""
-    wsgi_app = make_wsgi_app(runtime.app, health_check=runtime.health_check)
+    wsgi_app = make_wsgi_app(
+        runtime.app,
+        signing_secret=signing_secret(runtime.settings),
+        health_check=runtime.health_check,
+    )
     try:
         server = make_http_server(wsgi_app, host=host, port=port)
     except (OSError, socket.gaierror) as err:
