@@ -6,8 +6,9 @@ client and the Bolt app, checking the bot token with Slack first so a wrong toke
 start-up with one clear message rather than failing on the first request.
 
 Every request to ``POST /slack/events`` passes :mod:`bot.http_guard` first (the signature, then
-the request's shape). The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``,
-after a ``SELECT 1``) for load balancers; every other path is a 404.
+the request's shape); Socket Mode envelopes pass :mod:`bot.socket_guard` (the shape). The HTTP
+server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
+load balancers; every other path is a 404.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -33,6 +33,7 @@ from bot.config import HINTS, ConfigError, Settings
 from bot.deps import UowFactory
 from bot.http_guard import WsgiApp, guard_slack_requests
 from bot.slack_client import make_web_client
+from bot.socket_guard import GuardedSocketModeHandler
 
 logger = logging.getLogger(__name__)
 
@@ -254,13 +255,14 @@ def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
 # -- Socket Mode -----------------------------------------------------------------------------
 
 
-def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
+def make_socket_mode_handler(app: App, settings: Settings) -> GuardedSocketModeHandler:
     """Return the Socket Mode handler; its client opens connections through ``app.client``.
 
     The Socket Mode client calls ``apps.connections.open`` with the app-level token through the
-    Web API client it is given: the app's own, so ``SLACK_API_URL`` applies to it too.
+    Web API client it is given: the app's own, so ``SLACK_API_URL`` applies to it too. A
+    malformed envelope is acknowledged and dropped before Bolt sees it (:mod:`bot.socket_guard`).
     """
-    return SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
+    return GuardedSocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
 
 
 def serve_socket_mode(runtime: Runtime) -> None:
