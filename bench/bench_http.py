@@ -62,7 +62,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings  # noqa: E402
 from bot.domain.boards import ReviewType  # noqa: E402
-from bot.server import build_runtime, make_wsgi_app  # noqa: E402
+from bot.domain.limits import MAX_LENGTH  # noqa: E402
+from bot.server import build_runtime, make_wsgi_app, signing_secret  # noqa: E402
 from bot.services.boards import sync_board_file  # noqa: E402
 from bot.services.cases import ReferCase, refer_case  # noqa: E402
 from bot.services.queries import case_by_ref  # noqa: E402
@@ -230,7 +231,9 @@ def fixed_messages(runtime, reference: str) -> tuple[dict, dict]:
         case = case_by_ref(reference, USER_ID, uow=uow)
     help_message = render_message("help", command="/review", unknown=None)
     metadata = json.dumps({"case": case.reference, "board": case.board_id})
-    return help_message, render_view("conflict_modal", case=case, metadata=metadata)
+    return help_message, render_view(
+        "conflict_modal", case=case, metadata=metadata, limits=MAX_LENGTH
+    )
 
 
 def run(n: int) -> None:
@@ -247,6 +250,7 @@ def run(n: int) -> None:
         body = slash_command_body(text="help", response_url=fake.response_url("bench"))
         upgrade(settings.database_url)  # build_runtime refuses a database not at head
         runtime = build_runtime(settings)
+        secret = signing_secret(runtime.settings)
         reference = referred_case(runtime)
         help_message, modal = fixed_messages(runtime, reference)
         click = interactive_body(
@@ -277,7 +281,11 @@ def run(n: int) -> None:
             with ExitStack() as servers:
                 urls = [
                     servers.enter_context(
-                        serving(make_wsgi_app(make(), health_check=runtime.health_check))
+                        serving(
+                            make_wsgi_app(
+                                make(), signing_secret=secret, health_check=runtime.health_check
+                            )
+                        )
                     )
                     for _, make, _ in apps
                 ]
@@ -293,7 +301,10 @@ def run(n: int) -> None:
                     f"casedesk / {re.sub(r'^bare Bolt( click)?, ', 'bare ', fair)} = "
                     f"{p50[mine] / p50[fair]:.1f}x (fair)"
                 )
-            with serving(make_wsgi_app(runtime.app, health_check=runtime.health_check)) as url:
+            wsgi = make_wsgi_app(
+                runtime.app, signing_secret=secret, health_check=runtime.health_check
+            )
+            with serving(wsgi) as url:
                 measure(url, body, 1000 - WARMUP)
             rss = psutil.Process().memory_info().rss / (1024 * 1024)
             print(

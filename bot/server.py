@@ -6,7 +6,9 @@ client and the Bolt app, checking the bot token with Slack first and then that t
 answers, so a wrong token or an unreachable database stops start-up with one clear message
 rather than failing on the first request.
 
-The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
+Every request to ``POST /slack/events`` passes :mod:`bot.http_guard` first (the signature, then
+the request's shape); Socket Mode envelopes pass :mod:`bot.socket_guard` (the shape). The HTTP
+server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
 load balancers; every other path is a 404.
 """
 
@@ -22,7 +24,6 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,7 +32,9 @@ from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.config import HINTS, ConfigError, Settings
 from bot.deps import UowFactory
+from bot.http_guard import WsgiApp, guard_slack_requests
 from bot.slack_client import make_web_client
+from bot.socket_guard import GuardedSocketModeHandler
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +45,6 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 HealthCheck = Callable[[], None]
 """Raises when the bot cannot serve (the database does not answer)."""
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 @dataclass
@@ -195,17 +196,25 @@ def verify_token(client: WebClient, settings: Settings) -> dict[str, Any]:
 # -- HTTP ------------------------------------------------------------------------------------
 
 
-def make_wsgi_app(app: App, *, health_check: HealthCheck | None = None) -> WsgiApp:
+def make_wsgi_app(
+    app: App, *, signing_secret: str | None, health_check: HealthCheck | None = None
+) -> WsgiApp:
     """Return the WSGI application: Bolt at ``POST /slack/events``, ``GET /healthz``, else 404.
 
-    Bolt checks each request's signature (``X-Slack-Signature``, timestamp within 5 minutes)
-    and answers 401 when it does not match.
+    Each request to Bolt passes :func:`bot.http_guard.guard_slack_requests` first: a 401 when
+    its signature (``X-Slack-Signature``, timestamp within 5 minutes) does not match, a 400 when
+    it cannot be parsed or lacks what Bolt reads, a 413 beyond ``MAX_REQUEST_BYTES``.
 
     Args:
         app: the Bolt app.
+        signing_secret: the Slack app's signing secret; None refuses every request.
         health_check: raises when the bot cannot serve; ``/healthz`` then answers 503.
     """
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = guard_slack_requests(
+        SlackRequestHandler(app, path=EVENTS_PATH),
+        signing_secret=signing_secret,
+        max_bytes=MAX_REQUEST_BYTES,
+    )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
@@ -216,6 +225,12 @@ def make_wsgi_app(app: App, *, health_check: HealthCheck | None = None) -> WsgiA
         return _reply(start_response, "404 Not Found", {"error": "not_found"})
 
     return wsgi
+
+
+def signing_secret(settings: Settings) -> str | None:
+    """Return the signing secret HTTP requests are verified with (None: not set)."""
+    secret = settings.slack_signing_secret
+    return secret.get_secret_value() if secret is not None else None
 
 
 def _health(check: HealthCheck | None, start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -255,7 +270,11 @@ def make_http_server(
 
 def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
     """Serve ``POST /slack/events`` and ``GET /healthz`` until interrupted."""
-    wsgi_app = make_wsgi_app(runtime.app, health_check=runtime.health_check)
+    wsgi_app = make_wsgi_app(
+        runtime.app,
+        signing_secret=signing_secret(runtime.settings),
+        health_check=runtime.health_check,
+    )
     try:
         server = make_http_server(wsgi_app, host=host, port=port)
     except (OSError, socket.gaierror) as err:
@@ -270,13 +289,14 @@ def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
 # -- Socket Mode -----------------------------------------------------------------------------
 
 
-def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
+def make_socket_mode_handler(app: App, settings: Settings) -> GuardedSocketModeHandler:
     """Return the Socket Mode handler; its client opens connections through ``app.client``.
 
     The Socket Mode client calls ``apps.connections.open`` with the app-level token through the
-    Web API client it is given: the app's own, so ``SLACK_API_URL`` applies to it too.
+    Web API client it is given: the app's own, so ``SLACK_API_URL`` applies to it too. A
+    malformed envelope is acknowledged and dropped before Bolt sees it (:mod:`bot.socket_guard`).
     """
-    return SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
+    return GuardedSocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
 
 
 def serve_socket_mode(runtime: Runtime) -> None:

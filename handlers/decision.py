@@ -21,6 +21,7 @@ from bot.deps import Deps, deps_of
 from bot.domain.boards import ReviewType, Role
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.errors import Conflict, NotAllowed
+from bot.domain.limits import MAX_LENGTH
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.queries import case_status
 from handlers.reply import Reply
@@ -79,6 +80,7 @@ def open_decision_modal(
         methodologies=list(Methodology),
         today=today,
         metadata=json.dumps({"case": status.case.reference, "board": status.case.board_id}),
+        limits=MAX_LENGTH,
     )
     client.views_open(trigger_id=trigger_id, view=view)
 

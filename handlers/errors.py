@@ -7,7 +7,9 @@ shown, so the person who asked sees it, privately, where they asked:
   shows it as the command's answer with no second request; already acknowledged: ``respond``
   (ephemeral, through the command's ``response_url``);
 * a button in a channel or DM: ``chat.postEphemeral`` there;
-* a modal submission not yet acknowledged: a small modal pushed over the form, so closing it
+* a modal submission not yet acknowledged: a refusal of its fields
+  (:class:`~bot.domain.errors.FieldsRefused`) is shown under each field
+  (:mod:`handlers.field_errors`); any other, a small modal pushed over the form, so closing it
   returns to what they typed; already acknowledged, or a button on the App Home: a DM.
 
 A database outage (:func:`store.outage.is_outage`: the database cannot be reached, lost the
@@ -34,7 +36,8 @@ from typing import Any
 from slack_bolt import Ack, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, FieldsRefused
+from handlers.field_errors import field_errors
 from messages.render import render_message, render_view
 from store.outage import describe_error, is_outage
 
@@ -59,6 +62,10 @@ def handle_error(
     if isinstance(error, DomainError):
         logger.info("refused %s: %s", kind, type(error).__name__)
         ctx = {"message": str(error), "reference": None}
+        errors = _under_fields(error, body, ack)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return ack.response or BoltResponse(status=200, body="")
     elif is_outage(error):
         logger.warning("database unreachable while handling %s: %s", kind, describe_error(error))
         ctx = {"message": DATABASE_DOWN, "reference": None}
@@ -75,6 +82,15 @@ def handle_error(
             ack()
         _tell(body, render_message("error", **ctx), client=client, respond=respond, kind=kind)
     return ack.response or BoltResponse(status=200, body="")
+
+
+def _under_fields(error: DomainError, body: dict[str, Any], ack: Ack) -> dict[str, str] | None:
+    """Return a field refusal's messages by block, for a modal submission still open."""
+    if not isinstance(error, FieldsRefused) or ack.response is not None:
+        return None
+    if body.get("type") != "view_submission":
+        return None
+    return field_errors(body.get("view") or {}, error)
 
 
 def describe_request(body: dict[str, Any]) -> str:

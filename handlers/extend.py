@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps, deps_of
 from bot.domain.deadlines import ExtensionField, ExtensionRefused, deadline_keepers
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.limits import MAX_LENGTH
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import case_status
 from bot.services.views import DeadlineView
@@ -94,7 +95,9 @@ def open_extend_modal(
     metadata = json.dumps(
         {"case": status.case.reference, "board": status.case.board_id, "deadline": chosen.id}
     )
-    view = render_view("extend_modal", deadlines=running, chosen=chosen, metadata=metadata)
+    view = render_view(
+        "extend_modal", deadlines=running, chosen=chosen, metadata=metadata, limits=MAX_LENGTH
+    )
     client.views_open(trigger_id=trigger_id, view=view)
 
 

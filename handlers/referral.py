@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, STATUTORY_BY_KIND, ReviewType
 from bot.domain.errors import NotAllowed
+from bot.domain.limits import MAX_LENGTH
 from bot.domain.pseudonym import pseudonym_problem
 from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
@@ -75,6 +76,7 @@ def referral_modal(deps: Deps, user: str) -> dict[str, Any]:
         review_types=types,
         criteria=CRITERIA,
         metadata=json.dumps({"board": boards[0].id}),
+        limits=MAX_LENGTH,
     )
 
 

@@ -26,6 +26,7 @@ from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
+from bot.domain.limits import MAX_LENGTH
 from bot.domain.votes import Recommendation, can_vote
 from bot.services.queries import CaseStatus, case_access, case_by_ref, case_status
 from bot.services.views import CaseRef
@@ -90,7 +91,7 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
         recommendation=recommendation,
         alternatives=alternatives,
         metadata=_metadata(status.case, recommendation=recommendation, channel=_channel_of(body)),
-        limit=RATIONALE_LIMIT,
+        limits=MAX_LENGTH,
     )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -129,7 +130,7 @@ def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], cl
     deps = deps_of(context)
     with deps.uow_factory(read_only=True) as uow:  # only the case: the modal shows nothing more
         case = case_by_ref(action["value"].strip(), body["user"]["id"], uow=uow)
-    view = render_view("conflict_modal", case=case, metadata=_metadata(case))
+    view = render_view("conflict_modal", case=case, metadata=_metadata(case), limits=MAX_LENGTH)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

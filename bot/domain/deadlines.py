@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.domain.boards import Role
 from bot.domain.calendar import WorkingCalendar
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import FieldsRefused, InvalidInput
 
 
 class DeadlineStatus(StrEnum):
@@ -62,7 +62,7 @@ class ExtensionField(StrEnum):
     REASON = "reason"
 
 
-class ExtensionRefused(InvalidInput):
+class ExtensionRefused(FieldsRefused):
     """An extension the rules refuse, naming each input at fault and what is wrong with it.
 
     Args:
@@ -71,10 +71,7 @@ class ExtensionRefused(InvalidInput):
     """
 
     def __init__(self, problems: Mapping[ExtensionField, str]) -> None:
-        if not problems:
-            raise ValueError("an extension is refused for at least one reason")
-        self.problems = dict(problems)
-        super().__init__(" ".join(self.problems.values()))
+        super().__init__(problems)
 
 
 def check_extension(current_due: date, new_due: date) -> None:

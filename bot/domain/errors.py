@@ -2,6 +2,7 @@
 
     DomainError                      a rule said no; the message is safe to show the person
     ├── InvalidInput                 a value is malformed (date, nation, reference, ...)
+    │   ├── FieldsRefused            named fields are refused (too long, ...), one message each
     │   ├── ProtocolError            a preset file is broken (names file, rule and field)
     │   └── BoardFileError           a board file is broken (names file, line and field)
     ├── NotFound                     no such case, board, member or deadline
@@ -12,6 +13,10 @@
 Messages never contain identifying details of a subject: they are shown in Slack and logged.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     """A business rule refused the request; ``str(err)`` is fit to show the person."""
@@ -19,6 +24,23 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     """A value given by a person or a file is malformed."""
+
+
+class FieldsRefused(InvalidInput):
+    """Input refused field by field, so a form can show each message under its own field.
+
+    ``str(err)`` joins the messages, for a surface with no fields (a slash command's answer).
+
+    Args:
+        problems: field name (the command's attribute, such as ``rationale``) -> a message fit
+            to show the person; at least one.
+    """
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        if not problems:
+            raise ValueError("a refusal names at least one field")
+        self.problems = dict(problems)
+        super().__init__(" ".join(self.problems.values()))
 
 
 class ProtocolError(InvalidInput):

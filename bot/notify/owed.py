@@ -29,7 +29,8 @@ from bot.clock import Clock
 from bot.domain.boards import Role
 from bot.notify.kinds import Kind, Owed
 from bot.notify.outbox import owe_all
-from bot.services.cases import CaseDetailsUpdated, CaseReferred, ReviewConverted
+from bot.services.cases import CaseDetailsUpdated, CaseReferred
+from bot.services.conversion import ReviewConverted
 from bot.services.deadlines import (
     DeadlineDone,
     DeadlineExtended,

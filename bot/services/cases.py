@@ -1,4 +1,4 @@
-"""Referring a case, correcting its details, its card, and converting its review type."""
+"""Referring a case, correcting its details, and its card (conversion: ``services.conversion``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.boards import STATUTORY_BY_KIND, BoardKind, ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
-from bot.domain.deadlines import DeadlineStatus, require_reason
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.domain.pseudonym import pseudonym_problem
 from bot.services.common import (
@@ -21,7 +21,6 @@ from bot.services.common import (
     case_context,
     case_ref,
     deadline_view,
-    digest,
     due_summary,
     member_on,
     move,
@@ -29,7 +28,7 @@ from bot.services.common import (
     today_of,
 )
 from bot.services.views import CaseRef, DeadlineView
-from store.models import CaseRow, CaseSubjectRow, DeadlineRow, ReviewConversionRow
+from store.models import CaseRow, CaseSubjectRow
 from store.uow import UnitOfWork
 
 IDENTIFYING = ("name", "date_of_birth", "address", "summary")
@@ -169,34 +168,18 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
     return referred
 
 
-LIMITS = {"pseudonym": 100, "subject_name": 200, "referring_agency": 200}
-"""The longest each short field may be (the columns' sizes in ``store.models``)."""
-
-FIELD_NAMES = {
-    "pseudonym": "pseudonym",
-    "subject_name": "subject's name",
-    "referring_agency": "referring agency",
-}
-
-
-def check_lengths(**values: str | None) -> None:
-    """Refuse, politely, a short field longer than its column, before anything is written.
-
-    Raises:
-        InvalidInput: naming the field and its limit.
-    """
-    for field, value in values.items():
-        if value is not None and len(value.strip()) > LIMITS[field]:
-            limit = LIMITS[field]
-            raise InvalidInput(f"Please keep the {FIELD_NAMES[field]} under {limit} characters.")
-
-
 def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:
     if not cmd.pseudonym.strip():
         raise InvalidInput('Please give a pseudonym such as "Child A"; channels see only that.')
-    if len(cmd.pseudonym.strip()) > 100:
-        raise InvalidInput("Please keep the pseudonym under 100 characters.")
-    check_lengths(subject_name=cmd.subject_name, referring_agency=cmd.referring_agency)
+    check_lengths(
+        {
+            TextField.PSEUDONYM: cmd.pseudonym,
+            TextField.SUBJECT_NAME: cmd.subject_name,
+            TextField.ADDRESS: cmd.address,
+            TextField.SUMMARY: cmd.summary,
+            TextField.REFERRING_AGENCY: cmd.referring_agency,
+        }
+    )
     problem = pseudonym_problem(
         cmd.pseudonym, name=cmd.subject_name, date_of_birth=cmd.date_of_birth, address=cmd.address
     )
@@ -284,6 +267,15 @@ def update_case_details(
     """Change a case's details; the audit names identifying fields changed, never their values."""
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.BUSINESS_MANAGER}, "edit the case's details")
+    check_lengths(
+        {
+            TextField.PSEUDONYM: cmd.pseudonym,
+            TextField.SUBJECT_NAME: cmd.subject_name,
+            TextField.ADDRESS: cmd.address,
+            TextField.SUMMARY: cmd.summary,
+            TextField.REFERRING_AGENCY: cmd.referring_agency,
+        }
+    )
     case = ctx.case
     subject = uow.cases.subject(case.id) or CaseSubjectRow(case_id=case.id, updated_at=now)
     before, after, hidden = {}, {}, []
@@ -302,9 +294,6 @@ def update_case_details(
         if value is not None and value != getattr(subject, field):
             setattr(subject, field, value)
             hidden.append(field)
-    check_lengths(
-        pseudonym=case.pseudonym, subject_name=subject.name, referring_agency=case.referring_agency
-    )
     problem = pseudonym_problem(
         case.pseudonym,
         name=subject.name,
@@ -324,94 +313,3 @@ def update_case_details(
         uow.changed(updated)
     uow.commit()
     return updated
-
-
-@dataclass(frozen=True)
-class ConvertReview:
-    """Change a case's review type (a rapid review becoming an LCSPR), with a reason."""
-
-    case_ref: str
-    actor: str
-    to_type: ReviewType
-    reason: str
-    board_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ReviewConverted:
-    """The case after conversion; the reference stays (002 §1.1), the deadlines follow the type."""
-
-    case: CaseRef
-    from_type: ReviewType
-    to_type: ReviewType
-    deadlines_added: tuple[DeadlineView, ...]
-    deadlines_cancelled: tuple[DeadlineView, ...]
-
-
-def convert_review(cmd: ConvertReview, *, uow: UnitOfWork, now: datetime) -> ReviewConverted:
-    """Convert the review type, recording the conversion, and redo the type-specific deadlines.
-
-    Deadlines whose rule does not apply to the new type are cancelled; rules that apply to the
-    new type start from the case's key dates. Source: 003_2d53156d33e54857.txt 9B.
-    """
-    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
-    ctx.require({Role.BUSINESS_MANAGER, Role.DECISION_MAKER}, "change the review type")
-    reason = require_reason(cmd.reason)
-    from_type = ctx.case.review_type
-    if cmd.to_type is from_type:
-        raise InvalidInput(f"{ctx.case.reference} is already a {from_type.label}.")
-    if cmd.to_type.is_statutory and cmd.to_type not in STATUTORY_BY_KIND[ctx.board.kind]:
-        raise InvalidInput(f"A {cmd.to_type.label} is not a review this board can hold.")
-    move(ctx, Trigger.CONVERT_REVIEW, now)
-    cancelled = convert_type(uow, ctx, cmd.to_type, reason, now)
-    added = start_deadlines(uow, ctx, uow.cases.dates(ctx.case.id), now)
-    audit(
-        uow,
-        ctx,
-        now,
-        "review_converted",
-        entity="case",
-        before={"review_type": from_type, "deadlines": due_summary(cancelled)},
-        after={
-            "review_type": cmd.to_type,
-            "reason_sha256": digest(reason),
-            "deadlines": due_summary(added),
-        },
-    )
-    calendar, today = board_calendar(ctx.board), today_of(now)
-    converted = ReviewConverted(
-        case_ref(ctx.case, ctx.board),
-        from_type,
-        cmd.to_type,
-        tuple(deadline_view(d, ctx.case, calendar, today) for d in added),
-        tuple(deadline_view(d, ctx.case, calendar, today) for d in cancelled),
-    )
-    uow.changed(converted)
-    uow.commit()
-    return converted
-
-
-def convert_type(
-    uow: UnitOfWork, ctx: CaseContext, to_type: ReviewType, reason: str, now: datetime
-) -> list[DeadlineRow]:
-    """Record a conversion and cancel the unsettled deadlines the new type has no rule for."""
-    uow.cases.add(
-        ReviewConversionRow(
-            case_id=ctx.case.id,
-            from_type=ctx.case.review_type,
-            to_type=to_type,
-            reason=reason,
-            converted_at=now,
-            converted_by=ctx.actor,
-        )
-    )
-    ctx.case.review_type = to_type
-    rules = {r.id: r for r in ctx.board.load_protocol().rules}
-    cancelled = []
-    for row in uow.deadlines.of_case(ctx.case.id):
-        rule = rules.get(row.rule_id)
-        if rule is not None and not rule.applies(to_type) and not row.status.is_settled:
-            row.status, row.updated_at = DeadlineStatus.CANCELLED, now
-            row.reason = f"Review type changed to {to_type.label}"
-            cancelled.append(row)
-    return cancelled

@@ -22,6 +22,7 @@ from bot.domain.deadlines import (
     resumed_due,
 )
 from bot.domain.errors import InvalidInput
+from bot.domain.limits import TextField, check_lengths, length_problems
 from bot.services.common import (
     CaseContext,
     audit,
@@ -94,7 +95,8 @@ def extend_deadline(cmd: ExtendDeadline, *, uow: UnitOfWork, now: datetime) -> D
         NotFound: no such deadline on the person's boards.
         NotAllowed: the person is neither the business manager nor of the deadline's owner role.
         ExtensionRefused: the deadline is not the named case's or is not running (``DEADLINE``),
-            the date is not later (``NEW_DUE``), or there is no reason (``REASON``).
+            the date is not later (``NEW_DUE``), or the reason is missing or too long
+            (``REASON``).
     """
     ctx, deadline = deadline_context(uow, cmd.deadline_id, cmd.actor)
     if cmd.case_ref is not None and (
@@ -117,6 +119,8 @@ def extend_deadline(cmd: ExtendDeadline, *, uow: UnitOfWork, now: datetime) -> D
         reason = require_reason(cmd.reason)
     except InvalidInput as err:
         problems[ExtensionField.REASON] = str(err)
+    if too_long := length_problems({TextField.REASON: cmd.reason}):
+        problems[ExtensionField.REASON] = too_long[TextField.REASON]
     late = extension_date_problem(deadline.due_on, cmd.new_due)
     if late:
         problems[ExtensionField.NEW_DUE] = late
@@ -215,10 +219,12 @@ def pause_deadlines(cmd: PauseDeadlines, *, uow: UnitOfWork, now: datetime) -> D
 
     Raises:
         InvalidInput: no reason, or nothing running to pause.
+        FieldsRefused: (``reason``) the reason is too long.
     """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.BUSINESS_MANAGER}, "pause deadlines")
     reason = require_reason(cmd.reason)
+    check_lengths({TextField.REASON: reason})
     rows = _chosen(uow, ctx, cmd.deadline_id, lambda s: s.is_running)
     if not rows:
         raise InvalidInput(f"{ctx.case.reference} has no running deadline to pause.")
@@ -245,9 +251,15 @@ def pause_deadlines(cmd: PauseDeadlines, *, uow: UnitOfWork, now: datetime) -> D
 
 
 def resume_deadlines(cmd: ResumeDeadlines, *, uow: UnitOfWork, now: datetime) -> DeadlinesChanged:
-    """Resume paused deadlines; each is due the working days it had left, counted from today."""
+    """Resume paused deadlines; each is due the working days it had left, counted from today.
+
+    Raises:
+        InvalidInput: nothing paused to resume.
+        FieldsRefused: (``reason``) the reason is too long.
+    """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.BUSINESS_MANAGER}, "resume deadlines")
+    check_lengths({TextField.REASON: cmd.reason})
     rows = _chosen(uow, ctx, cmd.deadline_id, lambda s: s is DeadlineStatus.PAUSED)
     if not rows:
         raise InvalidInput(f"{ctx.case.reference} has no paused deadline to resume.")

@@ -11,8 +11,8 @@ from bot.domain.boards import ReviewType, Role
 from bot.domain.cases import Trigger
 from bot.domain.decisions import DecisionOutcome, Methodology, check_decision
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
+from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
-from bot.services.cases import convert_type
 from bot.services.common import (
     CaseContext,
     audit,
@@ -27,6 +27,7 @@ from bot.services.common import (
     start_deadlines,
     today_of,
 )
+from bot.services.conversion import convert_type
 from bot.services.views import CaseRef, DeadlineView, DecisionView
 from store.models import DeadlineRow, DecisionRow
 from store.uow import UnitOfWork
@@ -81,6 +82,7 @@ def record_decision(
         Conflict: a decision on the case is already recorded (by this person or another).
         InvalidTransition: the case is not awaiting a decision.
         InvalidInput: reasons missing, a review type that does not fit, a date in the future.
+        FieldsRefused: (``reasons``) the reasons are too long.
     """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     if cmd.idempotency_key and (earlier := uow.decisions.by_idempotency_key(cmd.idempotency_key)):
@@ -90,6 +92,7 @@ def record_decision(
     ctx.require({Role.DECISION_MAKER}, "record the decision")
     _refuse_second(uow, ctx)
     check_decision(ctx.board.kind, cmd.outcome, cmd.review_type, cmd.methodology, cmd.reasons)
+    check_lengths({TextField.REASONS: cmd.reasons})
     today = today_of(now)
     decided_on = cmd.decided_on or today
     referred_on = uow.cases.dates(ctx.case.id).get(Event.REFERRAL)

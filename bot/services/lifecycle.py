@@ -10,6 +10,7 @@ from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome
 from bot.domain.errors import InvalidInput, InvalidTransition
+from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import DEFAULT_REMINDERS, Event
 from bot.services.common import (
     CaseContext,
@@ -62,6 +63,9 @@ def request_information(
 
     Source: 003_2d53156d33e54857.txt §4.3 ("agencies will be required to provide the necessary
     information within 5 working days"), as the board's protocol says.
+
+    Raises:
+        FieldsRefused: (``agency``, ``note``) an agency's name or the note is too long.
     """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require(MANAGERS, "request information from agencies")
@@ -69,6 +73,7 @@ def request_information(
     agencies = tuple(dict.fromkeys(a.strip() for a in cmd.agencies if a.strip()))
     if not agencies:
         raise InvalidInput("Please name at least one agency.")
+    check_lengths({TextField.AGENCY: max(agencies, key=len), TextField.NOTE: cmd.note})
     today = today_of(now)
     calendar = board_calendar(ctx.board)
     rules = [

@@ -14,6 +14,7 @@ from bot.domain.boards import ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import require_reason
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from bot.domain.limits import MAX_LENGTH, TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation, can_vote
 from bot.services.common import (
@@ -36,7 +37,7 @@ from bot.services.views import CaseRef, DeadlineView, RecommendationView, VoteCo
 from store.models import BallotRow, ConflictRow
 from store.uow import UnitOfWork
 
-RATIONALE_LIMIT = 3000
+RATIONALE_LIMIT = MAX_LENGTH[TextField.RATIONALE]  # for the vote modal's own check
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
 
     Raises:
         NotAllowed: not a voting member, conflicted, or voting not open.
-        InvalidInput: the rationale is missing or too long, or the alternative review is wrong.
+        InvalidInput: the rationale is missing, or the alternative review is wrong.
+        FieldsRefused: (``rationale``) the rationale is too long.
     """
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     if cmd.idempotency_key and (earlier := uow.ballots.by_idempotency_key(cmd.idempotency_key)):
@@ -152,8 +154,7 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
     rationale = cmd.rationale.strip()
     if not rationale:
         raise InvalidInput("Please give the rationale for your recommendation.")
-    if len(rationale) > RATIONALE_LIMIT:
-        raise InvalidInput(f"Please keep the rationale under {RATIONALE_LIMIT} characters.")
+    check_lengths({TextField.RATIONALE: rationale})
     _check_alternative(cmd.recommendation, cmd.alternative_type)
     round_ = ctx.case.voting_round
     version = uow.ballots.latest_version(ctx.case.id, ctx.member.id, round_)
@@ -285,6 +286,7 @@ def declare_conflict(
     if ctx.case.state is CaseState.CLOSED:
         raise InvalidTransition(f"{ctx.case.reference} is closed.")
     reason = require_reason(cmd.reason)
+    check_lengths({TextField.REASON: reason})
     if uow.conflicts.find(ctx.case.id, ctx.member.id) is not None:
         return ConflictDeclared(
             case_ref(ctx.case, ctx.board), True, False, vote_counts(uow, ctx), ctx.case.id

@@ -112,9 +112,10 @@ def bolt_request(
     return BoltRequest(body=body, headers=headers)
 
 
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
-    """POST ``body`` and return (status, headers, body text), for any status."""
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+def post(url: str, body: str | bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+    """POST ``body`` (text is sent as UTF-8) and return (status, headers, body text)."""
+    data = body if isinstance(body, bytes) else body.encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode()

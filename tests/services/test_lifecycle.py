@@ -13,7 +13,8 @@ from bot.domain.decisions import DecisionOutcome as O
 from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
 from bot.domain.protocols import Event
 from bot.services.boards import sync_boards
-from bot.services.cases import ConvertReview, ReferCase, convert_review, refer_case
+from bot.services.cases import ReferCase, refer_case
+from bot.services.conversion import ConvertReview, convert_review
 from bot.services.deadlines import MarkDone, mark_done
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.lifecycle import (

@@ -110,8 +110,8 @@ def test_someone_on_no_board_cannot_refer_and_nothing_is_written(refer, audit_ro
         ({"review_type": ReviewType.SAR}, "not a review this board can hold"),
         ({"referred_on": date(2026, 3, 3)}, "referral date cannot be in the future"),
         ({"aware_on": date(2026, 3, 9)}, "aware date cannot be in the future"),
-        ({"subject_name": "Zebedee " + "Q" * 200}, "subject's name under 200 characters"),
-        ({"referring_agency": "A" * 201}, "referring agency under 200 characters"),
+        ({"subject_name": "Zebedee " + "Q" * 200}, "subject's name to 200 characters"),
+        ({"referring_agency": "A" * 201}, "referring agency to 200 characters"),
     ],
     ids=["no-pseudonym", "pseudonym-names-subject", "adults-review-on-childrens-board",
          "future-referral", "future-awareness", "name-too-long", "agency-too-long"],
@@ -239,7 +239,7 @@ def test_an_edit_that_would_let_channels_identify_the_subject_changes_nothing(
     refer, run, audit_rows, case_row, change
 ):
     out = refer(pseudonym="Baby Rowan")
-    with pytest.raises(InvalidInput, match="must not contain the subject's|under 200"):
+    with pytest.raises(InvalidInput, match="must not contain the subject's|to 200 characters"):
         run(update_case_details, UpdateCaseDetails(out.case.reference, BEN, **change))
     assert case_row(out.case.reference).pseudonym == "Baby Rowan"
     assert audit_rows(out.case.reference, "case_details_changed") == []

@@ -14,7 +14,7 @@ from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome
 from bot.domain.errors import InvalidTransition
 from bot.domain.votes import Recommendation
-from bot.services.cases import ConvertReview, convert_review
+from bot.services.conversion import ConvertReview, convert_review
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.lifecycle import (
     AdvanceCase,

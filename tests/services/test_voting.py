@@ -134,7 +134,7 @@ def test_no_vote_before_voting_opens(refer, run):
     ("rec", "alternative", "rationale", "message"),
     [
         (R.STATUTORY_REVIEW, None, "   ", "rationale"),
-        (R.STATUTORY_REVIEW, None, "x" * 3001, "under 3000"),
+        (R.STATUTORY_REVIEW, None, "x" * 3001, "to 3,000 characters"),
         (R.ALTERNATIVE_REVIEW, None, "x", "which alternative"),
         (R.ALTERNATIVE_REVIEW, ReviewType.SCR, "x", "which alternative"),
         (R.NO_FURTHER_ACTION, ReviewType.LEARNING_REVIEW, "x", "Only an alternative"),

@@ -9,6 +9,7 @@ from bot.domain.boards import BoardKind, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome
+from bot.domain.limits import MAX_LENGTH
 from bot.domain.protocols import Event
 from bot.domain.votes import VoteVisibility
 from bot.services.queries import CaseLine, CaseStatus, Dashboard
@@ -134,12 +135,14 @@ CASE_EXAMPLES.update(
                 "review_types": list(ReviewType),
                 "criteria": CRITERIA,
                 "metadata": '{"board": "surrey-children"}',
+                "limits": MAX_LENGTH,
             },
             {
                 "boards": (),
                 "review_types": [ReviewType.SCR],
                 "criteria": CRITERIA,
                 "metadata": "{}",
+                "limits": MAX_LENGTH,
             },
         ],
         "referral_ack": [{"case": CASE, "deadlines": (DUE, LATE)}, {"case": CASE, "deadlines": ()}],

@@ -21,3 +21,17 @@ def app(make_bolt_app, uow_factory, clock, board) -> App:
 def ref(uow_factory, clock, board) -> str:
     """Refer an SCR to the Surrey board; return its reference."""
     return refer(uow_factory, clock)
+
+
+@pytest.fixture
+def reached(app, monkeypatch) -> list[object]:
+    """Record every request that reaches Bolt (``app.dispatch``), then dispatch it."""
+    requests: list[object] = []
+    dispatch = app.dispatch
+
+    def spy(request):
+        requests.append(request)
+        return dispatch(request)
+
+    monkeypatch.setattr(app, "dispatch", spy)
+    return requests

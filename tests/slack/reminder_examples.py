@@ -7,10 +7,11 @@ from datetime import date
 
 from bot.domain.boards import Role
 from bot.domain.deadlines import DeadlineStatus
+from bot.domain.limits import MAX_LENGTH
 from bot.domain.protocols import Event
 from bot.notify.drawn import DigestLine, ReminderView, VoteReminderView
-from bot.services.views import DeadlineView
 from bot.notify.undelivered import UndeliveredView
+from bot.services.views import DeadlineView
 from messages.render import channel_link, mention, slack_escape
 
 NASTY = 'She said "stop" & <!channel> <@U123> <https://evil.example|click> \\ end'
@@ -57,11 +58,17 @@ _NOTICE = UndeliveredView(
 
 REMINDER_EXAMPLES = {
     "extend_modal": [
-        {"deadlines": (_DEADLINE,), "chosen": _DEADLINE, "metadata": '{"deadline": 7}'},
+        {
+            "deadlines": (_DEADLINE,),
+            "chosen": _DEADLINE,
+            "metadata": '{"deadline": 7}',
+            "limits": MAX_LENGTH,
+        },
         {
             "deadlines": (_DEADLINE, _SECOND),
             "chosen": _SECOND,
             "metadata": '{"case": "SCR-2026-001", "board": "surrey", "deadline": 8}',
+            "limits": MAX_LENGTH,
         },
     ],
     "reminder_dm": [

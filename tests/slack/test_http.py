@@ -9,6 +9,7 @@ import pytest
 
 from bot.server import make_wsgi_app
 from tests.fakes.signing import (
+    SIGNING_SECRET,
     get,
     load_payload,
     post,
@@ -21,7 +22,8 @@ from tests.slack.interactions import ephemeral_answer
 
 @pytest.fixture
 def server(make_bolt_app):
-    with serving(make_wsgi_app(make_bolt_app(), health_check=lambda: None)) as url:
+    wsgi = make_wsgi_app(make_bolt_app(), signing_secret=SIGNING_SECRET, health_check=lambda: None)
+    with serving(wsgi) as url:
         yield url
 
 
@@ -90,7 +92,8 @@ def test_healthz_answers_503_when_the_database_does_not(make_bolt_app):
     def broken() -> None:
         raise ConnectionError("database down")
 
-    with serving(make_wsgi_app(make_bolt_app(), health_check=broken)) as url:
+    wsgi = make_wsgi_app(make_bolt_app(), signing_secret=SIGNING_SECRET, health_check=broken)
+    with serving(wsgi) as url:
         status, _, text = get(f"{url}/healthz")
     assert (status, json.loads(text)) == (503, {"status": "unavailable"})
 
@@ -116,6 +119,6 @@ def test_an_app_without_a_signing_secret_refuses_every_http_request(slack_api, h
     app = create_app(
         settings, client=make_web_client(settings), uow_factory=lambda: None, clock=SystemClock()
     )
-    with serving(make_wsgi_app(app)) as url:
+    with serving(make_wsgi_app(app, signing_secret=None)) as url:
         status, _, _ = post(f"{url}/slack/events", help_body, signed_headers(help_body))
     assert status == 401

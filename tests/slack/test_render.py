@@ -9,6 +9,10 @@ from importlib import resources
 import pytest
 from jinja2 import TemplateError
 
+from bot.domain.deadlines import ExtensionField
+from bot.domain.limits import LONG_TEXT, MAX_LENGTH, TextField
+from handlers import extend
+from handlers.field_errors import FIELD_BLOCKS
 from messages import render
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import (
@@ -200,3 +204,52 @@ def test_the_card_tells_a_paused_deadline_and_an_extended_one_from_a_running_one
     assert lines[1] == extended_line
     assert "working days left" not in lines[0]
     assert ", paused." in card["text"]
+
+
+def _modals() -> list[tuple[str, dict]]:
+    """Every modal template rendered with each of its example contexts: (template, view)."""
+    rendered = [
+        (t, render_view(t.split(".")[0], **ctx))
+        for t in _templates()
+        if ".view." in t
+        for ctx in EXAMPLES[t.split(".")[0]]
+    ]
+    return [(t, view) for t, view in rendered if view["type"] == "modal"]
+
+
+def _text_inputs(view: dict) -> dict[str, dict]:
+    """Return the view's plain_text_input elements by their input block's id."""
+    return {
+        b["block_id"]: b["element"]
+        for b in view["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+    }
+
+
+def test_every_text_input_in_every_modal_has_a_max_length_slack_accepts():
+    modals = _modals()
+    assert {t for t, _ in modals} >= {
+        "referral_modal.view.json.j2",
+        "vote_modal.view.json.j2",
+        "conflict_modal.view.json.j2",
+        "decision_modal.view.json.j2",
+        "extend_modal.view.json.j2",
+    }
+    for template, view in modals:
+        for block, element in _text_inputs(view).items():
+            limit = element.get("max_length")
+            assert isinstance(limit, int), f"{template}: {block} has no max_length"
+            assert 1 <= limit <= LONG_TEXT, f"{template}: {block} max_length {limit}"
+
+
+def test_each_text_input_is_limited_as_the_service_checks_its_field():
+    blocks = {
+        **FIELD_BLOCKS,
+        CallbackId.EXTEND_MODAL: {TextField.REASON: extend.FIELD_BLOCKS[ExtensionField.REASON]},
+    }
+    for template, view in _modals():
+        by_block = {b: f for f, b in blocks.get(view["callback_id"], {}).items()}
+        inputs = _text_inputs(view)
+        assert set(inputs) <= set(by_block), f"{template}: a text input no service checks"
+        for block, element in inputs.items():
+            assert element["max_length"] == MAX_LENGTH[by_block[block]], f"{template}: {block}"

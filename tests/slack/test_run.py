@@ -149,9 +149,15 @@ def test_run_http_serves_review_help_and_stops_cleanly_on_sigterm(tmp_path, slac
         assert headers["Content-Type"] == "application/json;charset=utf-8"
         assert ephemeral_answer(text)["blocks"][0]["text"]["text"] == "/review commands"
         assert slack_api.calls_to("response_url") == []
+        broken = "payload=%7Bnot%20json"  # signed, but Bolt could not parse it: the guard's 400
+        events = f"http://127.0.0.1:{port}/slack/events"
+        assert post(events, broken, signed_headers(broken))[0] == 400
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
-        assert "INFO bot.cli.run: stopped" in process.stderr.read()
+        logged = process.stderr.read()
+        assert "INFO bot.cli.run: stopped" in logged
+        assert "refused a request to the Slack endpoint: payload is not JSON" in logged
+        assert "Traceback" not in logged
     finally:
         if process.poll() is None:
             process.kill()

@@ -103,3 +103,39 @@ def test_casedesk_run_serves_slash_commands_over_socket_mode(tmp_path, slack_api
     assert "INFO bot.cli.run: stopped" in output
     assert APP_TOKEN not in output and BOT_TOKEN not in output  # the ws URL is logged, not tokens
     assert socket_mode.connections == 1
+
+
+def test_casedesk_run_drops_a_malformed_envelope_and_keeps_serving(tmp_path, slack_api):
+    log = tmp_path / "casedesk.log"
+    with FakeSocketModeServer() as socket_mode, log.open("w") as stderr:
+        slack_api.socket_mode_url = socket_mode.url
+        env = _env(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_API_URL=slack_api.base_url,
+            DATABASE_URL=_migrated(tmp_path),
+        )
+        process = subprocess.Popen([CASEDESK, "run"], env=env, cwd=tmp_path, stderr=stderr)
+        try:
+            assert socket_mode.wait_connected(WAIT), f"never connected:\n{log.read_text()}"
+            click = copy.deepcopy(load_payload("block_actions_message_button.json"))
+            del click["actions"]
+            socket_mode.send({"envelope_id": "env-bad", "type": "interactive", "payload": click})
+            assert acknowledgement(socket_mode, "env-bad") == {"envelope_id": "env-bad"}
+            help_url = slack_api.response_url("socket-help")
+            socket_mode.send(slash_envelope("env-help", "help", user=BEN, response_url=help_url))
+            answer = acknowledgement(socket_mode, "env-help")["payload"]
+            assert ephemeral_answer(answer)["blocks"][0]["text"]["text"] == "/review commands"
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=WAIT) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    output = log.read_text()
+    assert output.count("dropped a Socket Mode") == 1
+    assert (
+        "WARNING bot.socket_guard: dropped a Socket Mode interactive envelope: malformed "
+        "block_actions without actions" in output
+    )
+    assert "Traceback" not in output and "ERROR" not in output

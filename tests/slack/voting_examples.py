@@ -9,6 +9,7 @@ from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome, Methodology
+from bot.domain.limits import MAX_LENGTH
 from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation, VoteVisibility
 from bot.services.views import (
@@ -114,7 +115,7 @@ VOTING_EXAMPLES = {
             "recommendation": r,
             "alternatives": ALTERNATIVES if r is Recommendation.ALTERNATIVE_REVIEW else (),
             "metadata": METADATA,
-            "limit": 3000,
+            "limits": MAX_LENGTH,
         }
         for r in Recommendation
     ],
@@ -130,7 +131,7 @@ VOTING_EXAMPLES = {
         }
     ],
     "vote_quorum_not_met": [{"case": CASE, "message": NASTY}],
-    "conflict_modal": [{"case": CASE, "metadata": METADATA}],
+    "conflict_modal": [{"case": CASE, "metadata": METADATA, "limits": MAX_LENGTH}],
     "recommendation_dm": [
         {"rec": REC, "can_decide": True},
         {"rec": REC, "can_decide": False},
@@ -148,6 +149,7 @@ VOTING_EXAMPLES = {
             "methodologies": list(Methodology),
             "today": date(2026, 3, 2),
             "metadata": METADATA,
+            "limits": MAX_LENGTH,
         }
     ],
     "decision_notice": [{"case": CASE, "decision": DECISION}],
