@@ -194,24 +194,28 @@ def test_classify_refuses_what_is_not_a_slack_or_network_error():
 
 
 @pytest.mark.parametrize(
-    ("status", "error", "expected"),
+    ("method", "status", "error", "tries", "expected"),
     [
         pytest.param(
-            429, None,
+            "chat.postMessage", 429, None, 2,
             RetryLater(30.0, RetryReason.RATE_LIMITED, "ratelimited"), id="429-twice",
         ),
-        pytest.param(
-            500, None,
-            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", True), id="500-twice",
+        pytest.param(  # never resent: Slack may have posted it (the outbox looks first)
+            "chat.postMessage", 500, None, 1,
+            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", True), id="500-post-once",
         ),
         pytest.param(
-            200, "not_in_channel",
+            "chat.update", 500, None, 2,
+            RetryLater(30.0, RetryReason.SERVER_ERROR, "http_500", True), id="500-update-twice",
+        ),
+        pytest.param(
+            "chat.postMessage", 200, "not_in_channel", 1,
             PermanentFailure("not_in_channel", FailureScope.RECIPIENT), id="permanent-once",
         ),
     ],
 )  # fmt: skip
 def test_what_outlasts_the_bots_client_retries_is_still_classified(
-    slack_api, clock, monkeypatch, status, error, expected
+    slack_api, clock, monkeypatch, method, status, error, tries, expected
 ):
     sdk_sleeps: list[float] = []
     fake_time = SimpleNamespace(sleep=sdk_sleeps.append)
@@ -220,16 +224,18 @@ def test_what_outlasts_the_bots_client_retries_is_still_classified(
     client = WebClient(
         token="xoxb-test", base_url=slack_api.base_url, retry_handlers=retry_handlers()
     )
-    slack_api.fail_next(
-        "chat.postMessage", status=status, error=error, headers={"Retry-After": "1"}, times=2
-    )
+    slack_api.fail_next(method, status=status, error=error, headers={"Retry-After": "1"}, times=2)
 
-    result = make_gateway(client, clock).post_message("C0CASEREV01", TEXT)
+    gateway = make_gateway(client, clock)
+    if method == "chat.update":
+        result = gateway.update_message("C0CASEREV01", "1767000000.000100", TEXT)
+    else:
+        result = gateway.post_message("C0CASEREV01", TEXT)
 
     assert result == expected
-    tries = 1 if isinstance(expected, PermanentFailure) else 2
-    assert len(slack_api.calls_to("chat.postMessage")) == tries
+    assert len(slack_api.calls_to(method)) == tries
     assert len(sdk_sleeps) == tries - 1
+    assert slack_api.messages_in("C0CASEREV01") == []  # no failed post shows in the channel
 
 
 def test_a_dropped_connection_is_retry_later_without_sdk_retries(slack_api, clock):

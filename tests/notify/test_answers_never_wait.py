@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot.app import create_app
 from bot.notify.delivery import POSTED
 from bot.notify.sender import Sender
-from bot.server import make_wsgi_app
+from bot.server import make_wsgi_app, signing_secret
 from bot.slack_client import make_web_client
 from bot.slack_gateway import SlackGateway
 from messages.ids import ActionId, BlockId
@@ -60,7 +60,8 @@ def running(slack_settings, uow_factory, clock, board):
                      sender=sender)  # fmt: skip
     sender.start()
     try:
-        with serving(make_wsgi_app(app), threads=4) as url:
+        wsgi = make_wsgi_app(app, signing_secret=signing_secret(slack_settings))
+        with serving(wsgi, threads=4) as url:
             yield OverHttp(url), sender
     finally:
         sender.stop(timeout=DELAY + 5)

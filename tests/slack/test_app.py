@@ -7,8 +7,10 @@ import logging
 from datetime import datetime
 from types import SimpleNamespace
 
+import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
@@ -16,7 +18,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.clock import FixedClock
 from bot.deps import deps_of
 from bot.logs import SafeFormatter
-from bot.slack_client import PostSafeConnectionErrorRetryHandler, make_web_client
+from bot.slack_client import (
+    PostSafeConnectionErrorRetryHandler,
+    PostSafeServerErrorRetryHandler,
+    make_web_client,
+)
 from tests.fakes.signing import bolt_request, slash_command_body
 
 
@@ -62,16 +68,49 @@ def test_the_web_client_points_at_slack_api_url_and_retries_once(slack_settings,
     assert client.base_url == slack_api.base_url
     assert [type(h) for h in client.retry_handlers] == [
         RateLimitErrorRetryHandler,
-        ServerErrorRetryHandler,
+        PostSafeServerErrorRetryHandler,  # never resends a post Slack may have taken
         PostSafeConnectionErrorRetryHandler,  # never resends a post Slack may have taken
     ]
+    assert isinstance(client.retry_handlers[1], ServerErrorRetryHandler)
+    assert isinstance(client.retry_handlers[2], ConnectionErrorRetryHandler)
     assert all(h.max_retry_count == 1 for h in client.retry_handlers)
 
 
-def test_a_server_error_is_retried_once_by_the_client(slack_settings, slack_api):
+def test_a_server_error_on_a_post_is_not_retried_by_the_client(slack_settings, slack_api):
+    """Slack may have posted it: the outbox looks for it in the history before posting again."""
     slack_api.fail_next("chat.postMessage", status=500)
-    make_web_client(slack_settings).chat_postMessage(channel="C0CASEREV01", text="hello")
-    assert [c.status for c in slack_api.calls_to("chat.postMessage")] == [500, 200]
+    with pytest.raises(SlackApiError) as raised:
+        make_web_client(slack_settings).chat_postMessage(channel="C0CASEREV01", text="hello")
+    assert raised.value.response.status_code == 500
+    assert [c.status for c in slack_api.calls_to("chat.postMessage")] == [500]
+    assert slack_api.messages_in("C0CASEREV01") == []
+
+
+def test_a_server_error_on_an_update_or_a_publish_is_retried_once_by_the_client(
+    slack_settings, slack_api
+):
+    client = make_web_client(slack_settings)
+    slack_api.fail_next("chat.update", status=500)
+    client.chat_update(channel="C0CASEREV01", ts="1767000000.000100", text="hello")
+    assert [c.status for c in slack_api.calls_to("chat.update")] == [500, 200]
+    slack_api.fail_next("views.publish", status=500)
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}],
+    }
+    client.views_publish(user_id="U0BEN00001", view=home)
+    assert [c.status for c in slack_api.calls_to("views.publish")] == [500, 200]
+
+
+def test_a_second_server_error_on_an_update_outlasts_the_clients_one_retry(
+    slack_settings, slack_api
+):
+    slack_api.fail_next("chat.update", status=500, times=2)
+    with pytest.raises(SlackApiError):
+        make_web_client(slack_settings).chat_update(
+            channel="C0CASEREV01", ts="1767000000.000100", text="hello"
+        )
+    assert [c.status for c in slack_api.calls_to("chat.update")] == [500, 500]
 
 
 def _record_of(error: BaseException) -> logging.LogRecord:

@@ -96,7 +96,8 @@ def case_state(uow_factory) -> CaseState:
 def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_once(
     app, slack_api, voting, uow_factory, clock, tick, caplog
 ):
-    slack_api.fail_next("chat.postMessage", status=500, times=6)  # 3 messages, each retried once
+    # 3 messages, each failed once: the client does not resend a post Slack may have taken
+    slack_api.fail_next("chat.postMessage", status=500, times=3)
     with caplog.at_level(logging.INFO):  # slack_sdk bodies (DEBUG) are floored by bot.logs
         click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
     assert "Slack chat.postMessage to D0GRA00005 failed: http_500" in caplog.text
@@ -110,6 +111,7 @@ def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_o
     assert sorted(r.recipient for r in owed if r.kind == "home") == MEMBERS
     waiting, done = owed[:3], owed[3:]
     assert {(r.sent_at, r.attempts, r.last_error) for r in waiting} == {(None, 1, "http_500")}
+    assert all(r.uncertain for r in waiting)  # Slack may have posted them: look before posting
     assert {r.next_attempt_at for r in waiting} == {clock.now() + timedelta(seconds=30)}
     assert all(r.sent_at == clock.now() for r in done)  # the card and homes went at once
     [card] = accepted(slack_api, "chat.update")
@@ -118,12 +120,19 @@ def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_o
 
     early = tick()  # 30 s have not passed: nothing is retried yet (the day's digests go)
     assert accepted(slack_api) == []
+    assert slack_api.calls_to("conversations.history") == []  # nor looked for
     slack_api.reset()
     clock.advance(timedelta(seconds=31))
     first, second = tick(), tick()
 
     assert (early.sent, early.digests) == (2, 2)  # early: only the two boards' digests
     assert (first.sent, second.sent) == (3, 0)
+    # each looked for in its conversation first (not found there), then posted once
+    assert [c.args["channel"] for c in slack_api.calls_to("conversations.history")] == [
+        dm_channel(GRACE),
+        dm_channel(PRIYA),
+        CHANNEL_ID,
+    ]
     to_grace, to_priya, notice = accepted(slack_api)
     assert [m["channel"] for m in (to_grace, to_priya, notice)] == [
         dm_channel(GRACE),
