@@ -3,9 +3,10 @@
 Fixtures (use them by name):
 
 - ``database_url``: the URL of a clean database with every table created. Parametrised: each test
-  that uses it runs on SQLite (a fresh file under ``tmp_path``) and on PostgreSQL when
-  ``CASEDESK_TEST_DATABASE_URL`` names one (a schema of its own per pytest session, emptied
-  before each test; the parameter is skipped without the variable).
+  that uses it runs on SQLite (a fresh file under ``tmp_path``, copied from a template file the
+  session built once) and on PostgreSQL when ``CASEDESK_TEST_DATABASE_URL`` names one (a schema
+  of its own per pytest session, or per xdist worker, emptied before each test; the parameter is
+  skipped without the variable).
 - ``empty_database_url``: the same backends, but with no tables at all (for migration tests).
 - ``engine``: :func:`store.db.make_engine` on ``database_url``, disposed afterwards.
 - ``uow_factory``: :func:`store.uow.make_uow_factory` on ``engine``.
@@ -22,13 +23,16 @@ Tests marked ``postgres`` (or parametrised on the postgres backend) skip without
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.clock import LONDON, FixedClock
@@ -78,20 +82,76 @@ def drop_schema(url: str, schema: str) -> None:
         admin.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+_TABLES = [t.name for t in metadata.sorted_tables]  # parents first
+_HAS_ROWS = " UNION ALL ".join(
+    f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in _TABLES
+)
+_USED_SEQUENCES = (
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences "
+    "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+def _tables_with_rows(conn: Connection) -> set[str]:
+    """Return the names of the tables that hold at least one row."""
+    return set(conn.execute(text(_HAS_ROWS)).scalars())
+
+
+def _used_sequences(conn: Connection) -> list[str]:
+    """Return the PostgreSQL sequences of the current schema that have handed out a value."""
+    if conn.dialect.name != "postgresql":
+        return []  # SQLite ids come from max(rowid) + 1: no AUTOINCREMENT table here
+    return list(conn.execute(text(_USED_SEQUENCES)).scalars())
+
+
+def _empty_tables(engine: Engine) -> None:
+    """Empty every table and restart every sequence, as ``TRUNCATE ... RESTART IDENTITY`` would.
+
+    TRUNCATE makes new files for every table and takes about half a second for the 18 tables;
+    a DELETE of the few rows a test wrote takes milliseconds. Only the tables holding rows are
+    emptied, children first; the audit log's insert-only trigger is set aside for its DELETE in
+    the same transaction (``ENABLE TRIGGER USER`` also re-arms a guard a test left disabled).
+    """
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        written = _tables_with_rows(conn)
+        if "audit_events" in written:
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        for name in reversed(_TABLES):
+            if name in written:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+        if "audit_events" in written:
+            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        for sequence in _used_sequences(conn):
+            conn.execute(text("SELECT setval(:seq, 1, false)"), {"seq": sequence})
+
+
+def _worker() -> str:
+    """Return this pytest-xdist worker's id (``gw0``, ``gw1``...), or ``main`` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table created, built once per session (per xdist worker)."""
+    path = tmp_path_factory.mktemp("template") / "casedesk.db"
+    engine = make_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    engine.dispose()  # closing the last connection checkpoints and removes the WAL file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
 
 
 @pytest.fixture(scope="session")
 def _pg_session_url() -> Iterator[str | None]:
-    """A schema of this pytest session's own on the PostgreSQL test database, tables created."""
+    """A schema of this pytest session's own on the PostgreSQL test database, tables created.
+
+    Each xdist worker is a session of its own, so each worker has a schema of its own.
+    """
     base = pg_url()
     if base is None:
         yield None
         return
-    schema = f"casedesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    schema = f"casedesk_test_{_worker()}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     create_schema(base, schema)
     url = with_schema(base, schema)
     engine = make_engine(url)
@@ -101,6 +161,17 @@ def _pg_session_url() -> Iterator[str | None]:
         yield url
     finally:
         drop_schema(base, schema)
+
+
+@pytest.fixture(scope="session")
+def _pg_cleaner(_pg_session_url: str | None) -> Iterator[Engine]:
+    """One engine on the session's schema, kept open, that empties it before each test."""
+    assert _pg_session_url is not None
+    engine = make_engine(_pg_session_url, pool_size=1)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -115,16 +186,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """The URL of a clean database with every table (see the module docstring)."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'casedesk.db'}"
-        engine = make_engine(url)
-        metadata.create_all(engine)
-        engine.dispose()
-        return url
-    url = request.getfixturevalue("_pg_session_url")
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    return url
+        path = tmp_path / "casedesk.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    _empty_tables(request.getfixturevalue("_pg_cleaner"))
+    return request.getfixturevalue("_pg_session_url")
 
 
 @pytest.fixture
@@ -135,7 +201,7 @@ def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     base = pg_url()
     assert base is not None
-    schema = f"casedesk_empty_{uuid.uuid4().hex[:10]}"
+    schema = f"casedesk_empty_{_worker()}_{uuid.uuid4().hex[:10]}"
     create_schema(base, schema)
     try:
         yield with_schema(base, schema)
@@ -171,16 +237,121 @@ def board_file() -> Path:
     return EXAMPLE_BOARD
 
 
+@dataclass
+class _Synced:
+    """What syncing a board file into an empty database wrote, to write again without the sync.
+
+    SQLite keeps the rows as its driver read them (ints, floats, text, bytes: written back,
+    they are stored exactly as they were); PostgreSQL keeps copies of the tables in a schema of
+    their own, so they are copied back inside the server, byte for byte.
+    """
+
+    tables: list[str]  # the tables the sync wrote, parents first
+    rows: dict[str, list[tuple[Any, ...]]]  # SQLite
+    schema: str | None  # PostgreSQL
+    sequences: list[tuple[str, int, bool]]  # PostgreSQL: name, last_value, is_called
+
+
+class _SyncedBoards:
+    """The databases ``board`` synced this session, by backend, board file and time."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, ...], _Synced] = {}
+
+    def keep(self, key: tuple[str, ...], engine: Engine) -> None:
+        """Remember what the sync just wrote into the database of ``engine``."""
+        with engine.begin() as conn:
+            tables = [name for name in _TABLES if name in _tables_with_rows(conn)]
+            sequences = [
+                (seq, *conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).one())
+                for seq in _used_sequences(conn)
+            ]
+            rows: dict[str, list[tuple[Any, ...]]] = {}
+            schema = None
+            if engine.dialect.name == "postgresql":
+                schema = f"casedesk_board_{_worker()}_{uuid.uuid4().hex[:10]}"
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                for name in tables:
+                    conn.execute(text(f'CREATE TABLE "{schema}"."{name}" AS TABLE "{name}"'))
+            else:
+                for name in tables:
+                    rows[name] = [tuple(r) for r in conn.exec_driver_sql(f'SELECT * FROM "{name}"')]
+        self.by_key[key] = _Synced(tables, rows, schema, sequences)
+
+    def write(self, synced: _Synced, engine: Engine) -> None:
+        """Write the kept rows into the (empty) database of ``engine``."""
+        with engine.begin() as conn:
+            for name in synced.tables:
+                if synced.schema is not None:
+                    conn.execute(
+                        text(f'INSERT INTO "{name}" SELECT * FROM "{synced.schema}"."{name}"')
+                    )
+                else:
+                    marks = ", ".join("?" * len(synced.rows[name][0]))
+                    conn.exec_driver_sql(
+                        f'INSERT INTO "{name}" VALUES ({marks})', synced.rows[name]
+                    )
+            for seq, last_value, is_called in synced.sequences:
+                conn.execute(
+                    text("SELECT setval(:seq, :value, :called)"),
+                    {"seq": seq, "value": last_value, "called": is_called},
+                )
+
+    def drop(self) -> None:
+        """Drop the PostgreSQL schemas holding kept tables."""
+        base = pg_url()
+        for synced in self.by_key.values():
+            if synced.schema is not None and base is not None:
+                drop_schema(base, synced.schema)
+
+
+@pytest.fixture(scope="session")
+def _synced_boards() -> Iterator[_SyncedBoards]:
+    """The board syncs kept this session (per xdist worker)."""
+    kept = _SyncedBoards()
+    try:
+        yield kept
+    finally:
+        kept.drop()
+
+
 @pytest.fixture
-def board(uow_factory: UowFactory, clock: FixedClock, board_file: Path) -> BoardConfig:
+def board(
+    uow_factory: UowFactory,
+    clock: FixedClock,
+    board_file: Path,
+    engine: Engine,
+    _synced_boards: _SyncedBoards,
+) -> BoardConfig:
     """The example board file synced into the database; returns its first board (Surrey).
 
     People on it (all fictional): U0BEN00001 Ben Okafor (business manager and member),
     U0PRI00002 Priya Raman (chair and member), U0TOM00003 Tom Hughes and U0ANA00004 Ana Kowalski
     (members), U0GRA00005 Grace Mensah (decision-maker), U0SAM00006 Sam Whitfield (admin). The
     second board, ``stockport-adults``, is synced too.
+
+    Syncing takes 40-70 ms; copying what it wrote takes a few. So the first sync into an empty
+    database of each backend, board file and clock time is kept, and the same sync into another
+    empty database writes those rows again (the same rows, audit chain and sequences the sync
+    would write). A database that is not empty gets the real sync.
     """
     boards = load_board_file(board_file)
+    now = clock.now()
+    key = (
+        engine.dialect.name,
+        str(board_file),
+        board_file.read_text(),
+        now.isoformat(),
+        repr(now.tzinfo),
+    )
+    with engine.connect() as conn:
+        empty = not _tables_with_rows(conn) and not _used_sequences(conn)
+    kept = _synced_boards.by_key.get(key)
+    if empty and kept is not None:
+        _synced_boards.write(kept, engine)
+        return boards[0]
     with uow_factory() as uow:
-        sync_boards(boards, uow=uow, now=clock.now())
+        sync_boards(boards, uow=uow, now=now)
+    if empty:
+        _synced_boards.keep(key, engine)
     return boards[0]

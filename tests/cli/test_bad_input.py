@@ -158,6 +158,7 @@ def test_bad_input_exits_2_with_one_line_on_stderr(casedesk, args, words):
     assert words in result.stderr
 
 
+@pytest.mark.entry_point
 def test_a_broken_preset_file_names_file_line_rule_and_field(casedesk, tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text(BROKEN_PRESET, encoding="utf-8")

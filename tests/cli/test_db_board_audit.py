@@ -158,6 +158,7 @@ def test_audit_verify_passes_then_catches_a_tampered_row(cli, synced, empty_data
     assert "NOT intact" in err
 
 
+@pytest.mark.entry_point
 def test_the_installed_command_runs_the_whole_round(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'casedesk.db'}"}
     env["CASEDESK_BOARD"] = str(EXAMPLE)

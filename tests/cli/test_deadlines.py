@@ -1,8 +1,10 @@
-"""``casedesk deadlines`` through the installed entry point (PRODUCT.md contract)."""
+"""``casedesk deadlines`` as a board manager runs it (PRODUCT.md contract)."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 CONTRACT_KEYS = {"rule", "label", "event", "due", "source"}
 
@@ -13,6 +15,7 @@ def deadlines_json(casedesk, *args: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
+@pytest.mark.entry_point
 def test_surrey_decision_on_21_december_2026_has_national_bodies_due_30_december(casedesk):
     rows = deadlines_json(casedesk, "--protocol", "surrey", "--event", "decision=2026-12-21")
     assert {"rule": "national-bodies-informed", "due": "2026-12-30"}.items() <= rows[0].items()

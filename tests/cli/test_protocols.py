@@ -1,4 +1,4 @@
-"""``casedesk protocols list|show|check`` through the installed entry point."""
+"""``casedesk protocols list|show|check`` as a board manager runs them."""
 
 from __future__ import annotations
 

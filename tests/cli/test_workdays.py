@@ -1,4 +1,4 @@
-"""``casedesk workdays add|count`` through the installed entry point (PRODUCT.md contract)."""
+"""``casedesk workdays add|count`` as a board manager runs it (PRODUCT.md contract)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def test_workdays_add_prints_the_fifteenth_working_day_after_1_june_2026(
     assert (result.code, result.stdout, result.stderr) == (0, f"{expected}\n", "")
 
 
+@pytest.mark.entry_point
 def test_workdays_add_with_a_negative_count_goes_back_over_easter(casedesk):
     result = casedesk("workdays", "add", "2026-04-07", "-1", "--nation", "england")
     assert (result.code, result.stdout) == (0, "2026-04-02\n")
