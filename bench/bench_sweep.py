@@ -35,7 +35,7 @@ from bot.notify.owed import owing  # noqa: E402
 from bot.notify.sender import Sender  # noqa: E402
 from bot.services.boards import sync_boards  # noqa: E402
 from bot.services.common import board_calendar  # noqa: E402
-from bot.slack_gateway import SlackGateway  # noqa: E402
+from bot.slack.gateway import SlackGateway  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import CaseRow, DeadlineRow, metadata  # noqa: E402

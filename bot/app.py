@@ -15,11 +15,12 @@ from slack_sdk import WebClient
 import handlers
 from bot.clock import Clock
 from bot.config import Settings
-from bot.deps import CONTEXT_KEY, Deps, UowFactory
 from bot.notify.owed import owing
 from bot.notify.sender import Sender
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
+from handlers.context import CONTEXT_KEY, Deps
 from handlers.errors import handle_error
+from store.uow import UowFactory
 
 
 def create_app(
@@ -32,8 +33,9 @@ def create_app(
 ) -> App:
     """Build the Bolt app.
 
-    Listeners reach their collaborators through ``deps_of(context)`` (:mod:`bot.deps`): a global
-    middleware puts one :class:`~bot.deps.Deps` into every request's context.
+    Listeners reach their collaborators through ``deps_of(context)``
+    (:mod:`handlers.context`): a global middleware puts one :class:`~handlers.context.Deps`
+    into every request's context.
 
     ``process_before_response=True``, in both modes: Bolt runs the whole listener before it
     answers Slack, instead of answering at ``ack()`` and finishing in a background thread. So
@@ -50,7 +52,7 @@ def create_app(
 
     Args:
         settings: the configuration; its signing secret verifies HTTP requests.
-        client: the Web API client, from :func:`bot.slack_client.make_web_client`.
+        client: the Web API client, from :func:`bot.slack.client.make_web_client`.
         uow_factory: makes a unit of work (``store``), without commit hooks: the app's own
             owe what their use cases change (:func:`bot.notify.owed.owing`).
         clock: the clock listeners read the time from.

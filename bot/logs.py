@@ -15,7 +15,7 @@ import traceback
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import DomainError
-from bot.slack_gateway import error_code
+from bot.slack.gateway import error_code
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

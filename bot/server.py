@@ -6,10 +6,10 @@ client and the Bolt app, checking the bot token with Slack first and then that t
 answers, so a wrong token or an unreachable database stops start-up with one clear message
 rather than failing on the first request.
 
-Every request to ``POST /slack/events`` passes :mod:`bot.http_guard` first (the signature, then
-the request's shape); Socket Mode envelopes pass :mod:`bot.socket_guard` (the shape). The HTTP
-server also answers ``GET /healthz`` (``{"status": "ok"}``, after a ``SELECT 1``) for
-load balancers; every other path is a 404.
+Every request to ``POST /slack/events`` passes :mod:`bot.slack.http_guard` first (the signature,
+then the request's shape); Socket Mode envelopes pass :mod:`bot.slack.socket_guard` (the
+shape). The HTTP server also answers ``GET /healthz`` (``{"status": "ok"}``, after a
+``SELECT 1``) for load balancers; every other path is a 404.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.config import HINTS, ConfigError, Settings
-from bot.deps import UowFactory
-from bot.http_guard import WsgiApp, guard_slack_requests
-from bot.slack_client import make_web_client
-from bot.socket_guard import GuardedSocketModeHandler
+from bot.slack.client import make_web_client
+from bot.slack.http_guard import WsgiApp, guard_slack_requests
+from bot.slack.socket_guard import GuardedSocketModeHandler
+from store.uow import UowFactory
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     # Imported here: the store (SQLAlchemy, models) loads only when the bot starts.
     from bot.notify.owed import owing
     from bot.notify.sender import Sender
-    from bot.slack_gateway import SlackGateway
+    from bot.slack.gateway import SlackGateway
     from store.db import make_engine
     from store.uow import make_uow_factory
 
@@ -201,7 +201,7 @@ def make_wsgi_app(
 ) -> WsgiApp:
     """Return the WSGI application: Bolt at ``POST /slack/events``, ``GET /healthz``, else 404.
 
-    Each request to Bolt passes :func:`bot.http_guard.guard_slack_requests` first: a 401 when
+    Each request to Bolt passes :func:`bot.slack.http_guard.guard_slack_requests` first: a 401 when
     its signature (``X-Slack-Signature``, timestamp within 5 minutes) does not match, a 400 when
     it cannot be parsed or lacks what Bolt reads, a 413 beyond ``MAX_REQUEST_BYTES``.
 
@@ -294,7 +294,8 @@ def make_socket_mode_handler(app: App, settings: Settings) -> GuardedSocketModeH
 
     The Socket Mode client calls ``apps.connections.open`` with the app-level token through the
     Web API client it is given: the app's own, so ``SLACK_API_URL`` applies to it too. A
-    malformed envelope is acknowledged and dropped before Bolt sees it (:mod:`bot.socket_guard`).
+    malformed envelope is acknowledged and dropped before Bolt sees it
+    (:mod:`bot.slack.socket_guard`).
     """
     return GuardedSocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
 

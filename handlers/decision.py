@@ -12,25 +12,23 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.domain.boards import ReviewType, Role
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.errors import Conflict, NotAllowed
 from bot.domain.limits import MAX_LENGTH
 from bot.services.decisions import RecordDecision, record_decision
 from bot.services.queries import case_status
+from handlers.context import Deps, deps_of
+from handlers.forms import field_value
 from handlers.reply import Reply
-from handlers.voting import field_value
+from handlers.slash import ReviewCommand
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_view
-
-if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
-    from handlers.commands import ReviewCommand
 
 
 def register(app: App) -> None:
@@ -89,11 +87,7 @@ def handle_decision_submission(ack, body: dict[str, Any], view: dict[str, Any], 
     """Record the decision; its notice, DMs, card and App Homes are owed with it."""
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     picked = field_value(view, BlockId.DECISION_DATE)
-    decided_on = date.fromisoformat(picked) if picked else None
-    if decided_on is None or decided_on > deps.clock.today():
-        error = "Please pick the decision date: today or earlier."
-        ack(response_action="errors", errors={BlockId.DECISION_DATE: error})
-        return
+    decided_on = date.fromisoformat(picked) if picked else None  # None: today
     review_type = field_value(view, BlockId.DECISION_REVIEW_TYPE)
     methodology = field_value(view, BlockId.METHODOLOGY)
     cmd = RecordDecision(

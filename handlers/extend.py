@@ -13,25 +13,23 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.domain.deadlines import ExtensionField, ExtensionRefused, deadline_keepers
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.limits import MAX_LENGTH
 from bot.services.deadlines import ExtendDeadline, extend_deadline
 from bot.services.queries import case_status
 from bot.services.views import DeadlineView
+from handlers.context import Deps, deps_of
+from handlers.forms import field_value
 from handlers.reply import Reply
-from handlers.voting import field_value
+from handlers.slash import ReviewCommand
 from messages.ids import BlockId, CallbackId
 from messages.render import render_view
-
-if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
-    from handlers.commands import ReviewCommand
 
 FIELD_BLOCKS = {
     ExtensionField.DEADLINE: BlockId.EXTEND_DEADLINE,

@@ -25,10 +25,17 @@ FIELD_BLOCKS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             TextField.ADDRESS: BlockId.SUBJECT_ADDRESS,
             TextField.SUMMARY: BlockId.SUMMARY,
             TextField.REFERRING_AGENCY: BlockId.AGENCY,
+            "review_type": BlockId.REVIEW_TYPE,
+            "aware_on": BlockId.AWARE_DATE,
+            "incident_on": BlockId.INCIDENT_DATE,
+            "date_of_birth": BlockId.SUBJECT_DOB,
         },
         CallbackId.VOTE_MODAL: {TextField.RATIONALE: BlockId.RATIONALE},
         CallbackId.CONFLICT_MODAL: {TextField.REASON: BlockId.CONFLICT_REASON},
-        CallbackId.DECISION_MODAL: {TextField.REASONS: BlockId.REASONS},
+        CallbackId.DECISION_MODAL: {
+            TextField.REASONS: BlockId.REASONS,
+            "decided_on": BlockId.DECISION_DATE,
+        },
     }
 )
 """Modal (callback id) -> the command's field -> the input block that shows its refusal."""

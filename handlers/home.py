@@ -12,8 +12,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.deps import deps_of
 from bot.services.homes import open_home
+from handlers.context import deps_of
 
 
 def register(app: App) -> None:

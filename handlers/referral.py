@@ -10,24 +10,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, STATUTORY_BY_KIND, ReviewType
 from bot.domain.errors import NotAllowed
 from bot.domain.limits import MAX_LENGTH
-from bot.domain.pseudonym import pseudonym_problem
 from bot.services.cases import ReferCase, refer_case
 from bot.services.queries import member_boards
+from handlers.context import Deps, deps_of
 from handlers.reply import Reply
+from handlers.slash import ReviewCommand
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_view
-
-if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
-    from handlers.commands import ReviewCommand
 
 CRITERIA = (
     ("abuse_or_neglect", "Abuse or neglect is known or suspected"),
@@ -92,7 +89,7 @@ def handle_referral_submission(
     """
     deps = deps_of(context)
     form = ReferralForm.parse(view)
-    errors = form.errors(deps.clock.today())
+    errors = form.errors()
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -155,30 +152,15 @@ class ReferralForm:
             criteria=options(BlockId.CRITERIA),
         )
 
-    def errors(self, today: date) -> dict[str, str]:
-        """Return a message per block whose value cannot be right (empty when all are fine)."""
-        errors: dict[str, str] = {}
-        if not self.pseudonym:
-            errors[BlockId.PSEUDONYM] = 'Please give a pseudonym such as "Child A".'
-        elif problem := pseudonym_problem(
-            self.pseudonym,
-            name=self.subject_name,
-            date_of_birth=self.date_of_birth,
-            address=self.address,
-        ):
-            errors[BlockId.PSEUDONYM] = problem  # the service refuses it too, less helpfully
+    def errors(self) -> dict[str, str]:
+        """Return what cannot even be read into a command (no review type chosen), by block.
+
+        Every rule about the values (a pseudonym that gives the subject away, a date in the
+        future) is the use case's: it refuses them field by field, shown under each field.
+        """
         if self.review_type not in set(ReviewType):
-            errors[BlockId.REVIEW_TYPE] = "Please choose a review type."
-        for block, value, label in (
-            (BlockId.AWARE_DATE, self.aware_on, "The date the board became aware"),
-            (BlockId.INCIDENT_DATE, self.incident_on, "The incident date"),
-            (BlockId.SUBJECT_DOB, self.date_of_birth, "The date of birth"),
-        ):
-            if value is not None and value > today:
-                errors[block] = f"{label} cannot be in the future."
-        if self.incident_on and self.aware_on and self.incident_on > self.aware_on:
-            errors.setdefault(BlockId.INCIDENT_DATE, "The incident must come before awareness.")
-        return {str(k): v for k, v in errors.items()}
+            return {str(BlockId.REVIEW_TYPE): "Please choose a review type."}
+        return {}
 
     def command(self, actor: str, view_id: str) -> ReferCase:
         """Return the use case's command; the view id makes a redelivered submission refer once."""

@@ -11,12 +11,11 @@ and a new date, and is audited").
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.domain.errors import InvalidInput
 from bot.services.deadlines import (
     MarkDone,
@@ -27,13 +26,13 @@ from bot.services.deadlines import (
     resume_deadlines,
 )
 from bot.services.views import DeadlineView
+from handlers.context import Deps, deps_of
 from handlers.extend import open_extend_modal
 from handlers.reply import Reply
+from handlers.slash import ReviewCommand
+from handlers.status import handle_status_command
 from messages.ids import ActionId
 from messages.render import day
-
-if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
-    from handlers.commands import ReviewCommand
 
 
 def register(app: App) -> None:
@@ -77,9 +76,6 @@ def handle_extend_button(ack, body: dict[str, Any], action: dict[str, Any], clie
 def handle_open_case_button(ack, body: dict[str, Any], action: dict[str, Any], respond, context):
     """Show the case's status to the person, as ``/review status REF`` does."""
     ack()
-    from handlers.commands import ReviewCommand
-    from handlers.status import handle_status_command
-
     cmd = ReviewCommand(
         "/review", "status", (action["value"],), body["user"]["id"], None, None, None
     )

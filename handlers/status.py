@@ -7,19 +7,15 @@ handler says politely.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from slack_sdk import WebClient
 
-from bot.cards import summarise_votes
-from bot.deps import Deps
 from bot.domain.errors import InvalidInput
 from bot.services.queries import CaseFilter, case_status, list_cases
+from handlers.context import Deps
 from handlers.reply import Reply
+from handlers.slash import ReviewCommand
+from messages.cards import summarise_votes
 from messages.render import render_message
-
-if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
-    from handlers.commands import ReviewCommand
 
 LIST_FILTERS = (CaseFilter.OPEN, CaseFilter.OVERDUE, CaseFilter.MINE)
 

@@ -17,21 +17,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.domain.boards import ALTERNATIVES, ReviewType, Role
 from bot.domain.cases import CaseState
 from bot.domain.errors import NotAllowed
 from bot.domain.limits import MAX_LENGTH
 from bot.domain.votes import Recommendation, can_vote
 from bot.services.queries import CaseStatus, case_access, case_by_ref, case_status
-from bot.services.views import CaseRef
 from bot.services.voting import (
-    RATIONALE_LIMIT,
     CastVote,
     CloseVoting,
     DeclareConflict,
@@ -42,12 +39,12 @@ from bot.services.voting import (
     declare_conflict,
     open_voting,
 )
+from handlers.context import Deps, deps_of
+from handlers.forms import case_metadata, channel_of, field_value
 from handlers.reply import Reply
+from handlers.slash import ReviewCommand
 from messages.ids import ActionId, BlockId, CallbackId
 from messages.render import render_message, render_view
-
-if TYPE_CHECKING:  # the router imports this module for its SUBCOMMANDS
-    from handlers.commands import ReviewCommand
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +87,9 @@ def handle_vote_button(ack, body: dict[str, Any], action: dict[str, Any], client
         case=status.case,
         recommendation=recommendation,
         alternatives=alternatives,
-        metadata=_metadata(status.case, recommendation=recommendation, channel=_channel_of(body)),
+        metadata=case_metadata(
+            status.case, recommendation=recommendation, channel=channel_of(body)
+        ),
         limits=MAX_LENGTH,
     )
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -103,10 +102,6 @@ def handle_vote_submission(ack, body: dict[str, Any], view: dict[str, Any], clie
     modal's metadata: a view submission names no channel); a redelivery changes nothing.
     """
     rationale = field_value(view, BlockId.RATIONALE) or ""
-    if not rationale.strip() or len(rationale) > RATIONALE_LIMIT:
-        message = f"Please give your rationale, in at most {RATIONALE_LIMIT:,} characters."
-        ack(response_action="errors", errors={BlockId.RATIONALE: message})
-        return
     deps, meta = deps_of(context), json.loads(view["private_metadata"])
     alternative = field_value(view, BlockId.ALTERNATIVE_TYPE)
     cmd = CastVote(
@@ -130,7 +125,7 @@ def handle_conflict_button(ack, body: dict[str, Any], action: dict[str, Any], cl
     deps = deps_of(context)
     with deps.uow_factory(read_only=True) as uow:  # only the case: the modal shows nothing more
         case = case_by_ref(action["value"].strip(), body["user"]["id"], uow=uow)
-    view = render_view("conflict_modal", case=case, metadata=_metadata(case), limits=MAX_LENGTH)
+    view = render_view("conflict_modal", case=case, metadata=case_metadata(case), limits=MAX_LENGTH)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -171,7 +166,7 @@ def handle_close_voting_button(ack, body: dict[str, Any], action: dict[str, Any]
     user = body["user"]["id"]
 
     def offer(message: dict[str, Any]) -> None:
-        channel = _channel_of(body)
+        channel = channel_of(body)
         if channel is None:
             channel = client.conversations_open(users=user)["channel"]["id"]
             client.chat_postMessage(channel=channel, **message)
@@ -231,25 +226,6 @@ def _close(deps: Deps, cmd: CloseVoting) -> None:
         close_voting(cmd, uow=uow, now=deps.clock.now())
 
 
-# -- shared with handlers.decision -------------------------------------------------------------
-
-
-def field_value(view: dict[str, Any], block_id: str) -> str | None:
-    """Return a modal input's submitted value: text, selected option or date (None if empty)."""
-    field = view["state"]["values"].get(block_id, {}).get(ActionId.FIELD) or {}
-    option = field.get("selected_option") or {}
-    return field.get("value") or option.get("value") or field.get("selected_date")
-
-
 def _status(deps: Deps, reference: str, user: str) -> CaseStatus:
     with deps.uow_factory(read_only=True) as uow:
         return case_status(reference.strip(), user, uow=uow, today=deps.clock.today())
-
-
-def _channel_of(body: dict[str, Any]) -> str | None:
-    """Return the channel a button was clicked in (None on the App Home)."""
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-
-
-def _metadata(case: CaseRef, **extra: Any) -> str:
-    return json.dumps({"case": case.reference, "board": case.board_id, **extra})

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.reminders import digest_due, local_time
-from bot.notify.delivery import UowFactory
 from bot.notify.drawn import DIGEST_TEMPLATE
 from bot.notify.kinds import Kind
 from bot.services.reminding import board_settings
+from store.uow import UowFactory
 
 
 def owe_digests(uow_factory: UowFactory, now: datetime) -> int:

@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.clock import LONDON, Clock
 from bot.jobs.sweep import SweepResult, sweep
-from bot.notify.delivery import UowFactory
 from bot.notify.sender import Sender
 from bot.trouble import JobTrouble
+from store.uow import UowFactory
 
 logger = logging.getLogger(__name__)
 

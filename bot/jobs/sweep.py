@@ -24,13 +24,12 @@ from bot.domain.reminders import ReminderDue
 from bot.jobs.digest import owe_digests
 from bot.jobs.planning import plan_sweep
 from bot.jobs.vote_deadline import close_at_deadline
-from bot.notify.delivery import UowFactory
 from bot.notify.drawn import REMINDER_TEMPLATE, VOTE_REMINDER_TEMPLATE
 from bot.notify.kinds import Kind
 from bot.notify.outbox import tell_business_managers
 from bot.notify.undelivered import NO_OWNER_ERROR, Undelivered, What
 from store.models import CaseRow, DeadlineRow
-from store.uow import UnitOfWork
+from store.uow import UnitOfWork, UowFactory
 
 logger = logging.getLogger(__name__)
 

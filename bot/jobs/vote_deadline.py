@@ -6,9 +6,9 @@ import logging
 from datetime import datetime
 
 from bot.domain.errors import DomainError
-from bot.notify.delivery import UowFactory
 from bot.services.common import SYSTEM
 from bot.services.voting import CloseVoting, close_voting
+from store.uow import UowFactory
 
 logger = logging.getLogger(__name__)
 

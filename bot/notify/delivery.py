@@ -4,7 +4,7 @@
    (:meth:`store.outbox_repository.OutboxRepository.lease`), in a short transaction of its own,
    so two processes never send one row twice; a sender that dies after leasing delays the
    message by :data:`LEASE`, never loses it.
-2. It is sent through the one :class:`~bot.slack_gateway.SlackGateway`, outside any
+2. It is sent through the one :class:`~bot.slack.gateway.SlackGateway`, outside any
    transaction; a kind drawn when sent (:mod:`bot.notify.drawn`) is drawn first.
 3. The outcome is recorded: sent (the payload cleared, and the other due rows the same drawing
    served with it); a retry time (the gateway's backoff, which honours a 429's
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +30,7 @@ from bot.notify.outbox import NOT_A_MEMBER, tell_business_managers
 from bot.notify.undelivered import of_row
 from bot.services.cases import SetCaseCard, set_case_card
 from bot.services.reminding import board_settings
-from bot.slack_gateway import (
+from bot.slack.gateway import (
     FailureScope,
     PermanentFailure,
     RetryLater,
@@ -39,13 +38,11 @@ from bot.slack_gateway import (
     SlackGateway,
     backoff,
 )
-from bot.slack_history import OUTBOX_EVENT_TYPE, OUTBOX_KEY, outbox_metadata
+from bot.slack.history import OUTBOX_EVENT_TYPE, OUTBOX_KEY, outbox_metadata
 from store.models import OutboxRow
-from store.uow import UnitOfWork
+from store.uow import UnitOfWork, UowFactory
 
 logger = logging.getLogger(__name__)
-
-UowFactory = Callable[..., UnitOfWork]
 
 LEASE = timedelta(minutes=10)
 """How long a leased row is its sender's before another may take it up."""
@@ -84,7 +81,7 @@ CARD_GONE = frozenset({"message_not_found"})
 
 POSTED = frozenset({Kind.DM, Kind.CHANNEL, Kind.REMINDER, Kind.DIGEST, Kind.POST_CARD})
 """Kinds sent with ``chat.postMessage``: a second post would be a second message, so each
-carries its row's metadata (:func:`bot.slack_history.outbox_metadata`) to be found by."""
+carries its row's metadata (:func:`bot.slack.history.outbox_metadata`) to be found by."""
 
 
 def deliver_due(
@@ -146,7 +143,7 @@ def _send(uow_factory: UowFactory, gateway: SlackGateway, job: Job, now: datetim
 def _posted_already(gateway: SlackGateway, row: OutboxRow) -> Sent | RetryLater | None:
     """Look the row's message up in its conversation's recent history, by its metadata.
 
-    The newest pages of the conversation are read (:data:`bot.slack_history.HISTORY_MAX_PAGES`),
+    The newest pages of the conversation are read (:data:`bot.slack.history.HISTORY_MAX_PAGES`),
     not back to the row's time: Slack's ``ts`` is Slack's clock, not ours, and a DM or a board's
     channel does not receive hundreds of messages between two attempts. A lookup Slack refuses
     (the history scopes not granted until the app is reinstalled) is logged and answers "not

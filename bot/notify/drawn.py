@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.cards import current_card
 from bot.domain.cases import CaseState
 from bot.domain.deadlines import working_days_left
 from bot.domain.reminders import DEFAULT_ESCALATE_AFTER, local_time, next_send_time
+from bot.notify.cards import current_card
 from bot.services.common import today_of
 from bot.services.queries import dashboard
 from bot.services.reminding import BoardSettings, awaited_voters, board_settings

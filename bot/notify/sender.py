@@ -18,10 +18,11 @@ import threading
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.notify.delivery import Delivered, UowFactory, deliver_due
+from bot.notify.delivery import Delivered, deliver_due
 from bot.notify.outbox import this_instance
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 from bot.trouble import JobTrouble
+from store.uow import UowFactory
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.boards import STATUTORY_BY_KIND, BoardKind, ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
-from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.errors import FieldsRefused, InvalidInput, NotFound
 from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.domain.pseudonym import pseudonym_problem
@@ -169,8 +169,10 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
 
 
 def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:
+    """Refuse a referral field by field (the modal shows each under its field; Source: SPEC.md)."""
+    problems: dict[str, str] = {}
     if not cmd.pseudonym.strip():
-        raise InvalidInput('Please give a pseudonym such as "Child A"; channels see only that.')
+        problems["pseudonym"] = 'Please give a pseudonym such as "Child A"; channels see only that.'
     check_lengths(
         {
             TextField.PSEUDONYM: cmd.pseudonym,
@@ -183,19 +185,23 @@ def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: d
     problem = pseudonym_problem(
         cmd.pseudonym, name=cmd.subject_name, date_of_birth=cmd.date_of_birth, address=cmd.address
     )
-    if problem:
-        raise InvalidInput(problem)
+    if problem and "pseudonym" not in problems:
+        problems["pseudonym"] = problem
     allowed = STATUTORY_BY_KIND[kind] if cmd.review_type.is_statutory else (cmd.review_type,)
     if cmd.review_type not in allowed:
-        raise InvalidInput(f"A {cmd.review_type.label} is not a review this board can hold.")
-    for label, value in (
-        ("referral", referred_on),
-        ("aware", cmd.aware_on),
-        ("incident", cmd.incident_on),
-        ("birth", cmd.date_of_birth),
+        problems["review_type"] = f"A {cmd.review_type.label} is not a review this board can hold."
+    for field, value, label in (
+        ("referred_on", referred_on, "The referral date"),
+        ("aware_on", cmd.aware_on, "The date the board became aware"),
+        ("incident_on", cmd.incident_on, "The incident date"),
+        ("date_of_birth", cmd.date_of_birth, "The date of birth"),
     ):
         if value is not None and value > today:
-            raise InvalidInput(f"The {label} date cannot be in the future.")
+            problems[field] = f"{label} cannot be in the future."
+    if cmd.incident_on and cmd.aware_on and cmd.incident_on > cmd.aware_on:
+        problems.setdefault("incident_on", "The incident must come before awareness.")
+    if problems:
+        raise FieldsRefused(problems)
 
 
 def _referred(uow: UnitOfWork, case: CaseRow, now: datetime, *, replayed: bool) -> CaseReferred:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain.boards import ReviewType, Role
 from bot.domain.cases import Trigger
 from bot.domain.decisions import DecisionOutcome, Methodology, check_decision
-from bot.domain.errors import Conflict, InvalidInput, NotAllowed
+from bot.domain.errors import Conflict, FieldsRefused, NotAllowed
 from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.services.common import (
@@ -97,9 +97,9 @@ def record_decision(
     decided_on = cmd.decided_on or today
     referred_on = uow.cases.dates(ctx.case.id).get(Event.REFERRAL)
     if decided_on > today:
-        raise InvalidInput("The decision date cannot be in the future.")
+        raise FieldsRefused({"decided_on": "The decision date cannot be in the future."})
     if referred_on is not None and decided_on < referred_on:
-        raise InvalidInput("The decision date cannot be before the referral.")
+        raise FieldsRefused({"decided_on": "The decision date cannot be before the referral."})
     before, after = move(ctx, Trigger.RECORD_DECISION, now)
     decision = DecisionRow(
         case_id=ctx.case.id,

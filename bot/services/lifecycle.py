@@ -285,10 +285,10 @@ def _check_step(uow: UnitOfWork, ctx: CaseContext, trigger: Trigger) -> None:
                 f"The decision on {ctx.case.reference} was not to review; close it instead."
             )
     if trigger is Trigger.CLOSE:
-        owed = [d for d in uow.deadlines.of_case(ctx.case.id) if not d.status.is_settled]
-        if owed:
+        unsettled = [d for d in uow.deadlines.of_case(ctx.case.id) if not d.status.is_settled]
+        if unsettled:
             raise InvalidInput(
-                f"{ctx.case.reference} still has {len(owed)} deadline(s) open or paused; "
+                f"{ctx.case.reference} still has {len(unsettled)} deadline(s) open or paused; "
                 "mark them done before closing it."
             )
 

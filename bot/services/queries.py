@@ -39,7 +39,7 @@ from bot.services.views import (
 from store.models import CaseRow
 from store.uow import UnitOfWork
 
-OWED = (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.PAUSED)
+UNSETTLED = (DeadlineStatus.OPEN, DeadlineStatus.EXTENDED, DeadlineStatus.PAUSED)
 
 
 class CaseFilter(StrEnum):
@@ -161,7 +161,7 @@ def case_status(
     """Return a case's state, key dates, open deadlines, vote counts and decision."""
     ctx = case_context(uow, reference, actor, board_id)
     case, calendar = ctx.case, board_calendar(ctx.board)
-    deadlines = uow.deadlines.of_case(case.id, OWED)
+    deadlines = uow.deadlines.of_case(case.id, UNSETTLED)
     votes = my_vote = None
     if case.voting_round:
         view = recommendation_view(uow, ctx)
@@ -263,7 +263,7 @@ def _lines(
     cases = uow.cases.of_boards(boards, states)
     configs = {b: board_config(row) for b in boards if (row := uow.boards.get(b))}
     by_case: dict[int, list] = defaultdict(list)
-    for d in uow.deadlines.of_cases([c.id for c in cases], OWED):
+    for d in uow.deadlines.of_cases([c.id for c in cases], UNSETTLED):
         by_case[d.case_id].append(d)
     lines = []
     for case in cases:
@@ -310,7 +310,7 @@ def _owned_deadlines(uow: UnitOfWork, actor: str, today: date) -> list[tuple[str
             continue
         calendar = board_calendar(board_config(row))
         cases: dict[int, CaseRow] = {c.id: c for c in uow.cases.of_boards([m.board_id])}
-        for d in uow.deadlines.of_cases(list(cases), OWED):
+        for d in uow.deadlines.of_cases(list(cases), UNSETTLED):
             if d.owner_role in roles[m.id]:
                 out.append((m.board_id, deadline_view(d, cases[d.case_id], calendar, today)))
     return out

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.domain.boards import ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
 from bot.domain.deadlines import require_reason
-from bot.domain.errors import InvalidInput, InvalidTransition, NotAllowed
+from bot.domain.errors import FieldsRefused, InvalidInput, InvalidTransition, NotAllowed
 from bot.domain.limits import MAX_LENGTH, TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation, can_vote
@@ -153,7 +153,7 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
     )
     rationale = cmd.rationale.strip()
     if not rationale:
-        raise InvalidInput("Please give the rationale for your recommendation.")
+        raise FieldsRefused({"rationale": "Please give the rationale for your recommendation."})
     check_lengths({TextField.RATIONALE: rationale})
     _check_alternative(cmd.recommendation, cmd.alternative_type)
     round_ = ctx.case.voting_round

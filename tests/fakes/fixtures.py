@@ -26,7 +26,7 @@ from slack_sdk.http_retry import builtin_handlers, handler
 from bot.app import create_app
 from bot.clock import Clock, FixedClock
 from bot.config import Settings
-from bot.slack_client import make_web_client
+from bot.slack.client import make_web_client
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack_api import FakeSlackApi
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 from tests.fakes.slack_api import FakeSlackApi
 
 TOKEN = "xoxb-test"

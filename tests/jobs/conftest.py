@@ -31,8 +31,8 @@ from bot.notify.outbox import owe_all
 from bot.notify.owed import owing
 from bot.notify.sender import Sender
 from bot.services.cases import ReferCase, refer_case
-from bot.slack_client import make_web_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_web_client
+from bot.slack.gateway import SlackGateway
 from store.models import BallotRow, BoardRow, DeadlineRow, MemberRow, OutboxRow
 from store.uow import UnitOfWork, UowFactory
 from tests.fakes.slack_api import FakeSlackApi, dm_channel

@@ -13,7 +13,7 @@ from bot.clock import LONDON
 from bot.jobs import run_once
 from bot.notify.delivery import LEASE
 from bot.notify.sender import Sender
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 from tests.fakes.slack_api import dm_channel
 from tests.jobs.conftest import BEN, PRIYA, SUBJECT, dms_to
 
@@ -151,7 +151,7 @@ class DiesOnTheChair(SlackGateway):
 def test_the_owner_reached_is_recorded_before_the_chair_is_tried_so_a_crash_repeats_nothing(
     escalated, slack_settings, uow_factory, owing_factory, run_tick, slack_api, reminders, clock
 ):
-    from bot.slack_client import make_web_client
+    from bot.slack.client import make_web_client
 
     dying = DiesOnTheChair(make_web_client(slack_settings), min_interval_per_channel=0)
     dying_sender = Sender(uow_factory, dying, clock, instance_id="dies")

@@ -36,8 +36,8 @@ from tests.conftest import EXAMPLE_BOARD
 from tests.fakes.fixtures import BOT_TOKEN
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack_api import FakeSlackApi, dm_channel
+from tests.handlers.test_run import CASEDESK
 from tests.jobs.conftest import BEN, SUBJECT, posted, refer_with_deadline
-from tests.slack.test_run import CASEDESK
 
 
 def wait_for(what: str, check: Callable[[], Any], within: float) -> Any:

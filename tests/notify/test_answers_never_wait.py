@@ -19,15 +19,15 @@ from bot.app import create_app
 from bot.notify.delivery import POSTED
 from bot.notify.sender import Sender
 from bot.server import make_wsgi_app, signing_secret
-from bot.slack_client import make_web_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_web_client
+from bot.slack.gateway import SlackGateway
 from messages.ids import ActionId, BlockId
 from store.models import DeadlineRow, OutboxRow
 from tests.fakes.signing import post
 from tests.fakes.wsgi_server import serving
-from tests.slack.interactions import ANA, BEN, GRACE, PRIYA, TOM, click, opened_view, submit
-from tests.slack.test_decision import decision_values
-from tests.slack.test_referral import command, refer
+from tests.handlers.interactions import ANA, BEN, GRACE, PRIYA, TOM, click, opened_view, submit
+from tests.handlers.test_decision import decision_values
+from tests.handlers.test_referral import command, refer
 
 SLOW = ("chat.postMessage", "chat.update", "views.publish")
 DELAY = 5.0

@@ -20,7 +20,7 @@ from bot.domain.deadlines import DeadlineStatus
 from messages.ids import ActionId
 from messages.render import day
 from tests.fakes.signing import CHANNEL_ID
-from tests.slack.interactions import (
+from tests.handlers.interactions import (
     BEN,
     CARD_TS,
     SUBJECT,
@@ -32,7 +32,7 @@ from tests.slack.interactions import (
     slash,
     submit,
 )
-from tests.slack.test_extend import fields
+from tests.handlers.test_extend import fields
 
 pytestmark = pytest.mark.usefixtures("no_sdk_sleep")
 

@@ -21,8 +21,8 @@ from bot.notify.kinds import Kind, Owed
 from bot.notify.outbox import owe_all
 from bot.notify.sender import Sender
 from bot.services.cases import ReferCase, refer_case
-from bot.slack_client import make_web_client
-from bot.slack_gateway import SlackGateway
+from bot.slack.client import make_web_client
+from bot.slack.gateway import SlackGateway
 from store.models import CaseRow, MemberRow, OutboxRow
 from tests.fakes.slack_api import dm_channel
 

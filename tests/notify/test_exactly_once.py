@@ -14,9 +14,9 @@ from bot.notify.delivery import LEASE
 from bot.notify.kinds import Kind, Owed
 from bot.notify.outbox import owe_all
 from bot.notify.sender import Sender
-from bot.slack_client import retry_handlers
-from bot.slack_gateway import SlackGateway
-from bot.slack_history import outbox_metadata
+from bot.slack.client import retry_handlers
+from bot.slack.gateway import SlackGateway
+from bot.slack.history import outbox_metadata
 from tests.fakes.slack_api import dm_channel
 
 BEN, PRIYA = "U0BEN00001", "U0PRI00002"

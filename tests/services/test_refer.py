@@ -109,7 +109,7 @@ def test_someone_on_no_board_cannot_refer_and_nothing_is_written(refer, audit_ro
         ({"pseudonym": "Zebedee A"}, "must not contain the subject's name"),
         ({"review_type": ReviewType.SAR}, "not a review this board can hold"),
         ({"referred_on": date(2026, 3, 3)}, "referral date cannot be in the future"),
-        ({"aware_on": date(2026, 3, 9)}, "aware date cannot be in the future"),
+        ({"aware_on": date(2026, 3, 9)}, "date the board became aware cannot be in the future"),
         ({"subject_name": "Zebedee " + "Q" * 200}, "subject's name to 200 characters"),
         ({"referring_agency": "A" * 201}, "referring agency to 200 characters"),
     ],

@@ -16,7 +16,7 @@ from bot.notify.sender import Sender
 from bot.services.boards import sync_boards
 from bot.services.cases import ReferCase, refer_case
 from bot.services.voting import OpenVoting, open_voting
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import OutboxRow

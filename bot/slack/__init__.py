@@ -1,0 +1,1 @@
+"""The Slack seam: the Web API client, the gateway (pacing, verdicts), history, request guards."""
