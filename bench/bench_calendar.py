@@ -10,7 +10,8 @@ import time
 from datetime import date, timedelta
 
 from bot.domain.calendar import Nation, WorkingCalendar
-from bot.domain.protocols import Event, load_protocol, preset_names
+from bot.domain.preset_files import load_protocol, preset_names
+from bot.domain.protocols import Event
 
 N = 100_000
 

@@ -236,6 +236,10 @@ def fixed_messages(runtime, reference: str) -> tuple[dict, dict]:
     )
 
 
+Target = tuple[str, Callable[[], App], str]
+"""What is measured: a label, a function that builds the app, the body of the request it gets."""
+
+
 def run(n: int) -> None:
     """Run the six measurements, print the ratios and the RSS reading."""
     with RemoteSlackApi() as fake, tempfile.TemporaryDirectory() as tmp:
@@ -251,66 +255,14 @@ def run(n: int) -> None:
         upgrade(settings.database_url)  # build_runtime refuses a database not at head
         runtime = build_runtime(settings)
         secret = signing_secret(runtime.settings)
-        reference = referred_case(runtime)
-        help_message, modal = fixed_messages(runtime, reference)
-        click = interactive_body(
-            block_actions_payload(
-                action_id=ActionId.DECLARE_CONFLICT.value,
-                value=reference,
-                response_url=fake.response_url("bench-click"),
-            )
-        )
-        apps: list[tuple[str, Callable[[], App], str]] = [
-            ("casedesk /review help", lambda: runtime.app, body),
-            ("bare Bolt, no-op ack", lambda: bare_app(fake, answer=None), body),
-            ("bare Bolt, same answer in ack", lambda: bare_app(fake, answer=help_message), body),
-            ("casedesk click (conflict)", lambda: runtime.app, click),
-            ("bare Bolt click, no-op ack", lambda: bare_action_app(fake, open_view=None), click),
-            (
-                "bare Bolt click, same views.open",
-                lambda: bare_action_app(fake, open_view=modal),
-                click,
-            ),
-        ]
+        apps = targets(runtime, fake, body)
         print(
             f"HTTP latency through waitress on localhost, {n} requests each after {WARMUP} "
             f"warm-up, interleaved in rounds of {ROUND}"
         )
-        p50 = {}
         try:
-            with ExitStack() as servers:
-                urls = [
-                    servers.enter_context(
-                        serving(
-                            make_wsgi_app(
-                                make(), signing_secret=secret, health_check=runtime.health_check
-                            )
-                        )
-                    )
-                    for _, make, _ in apps
-                ]
-                timings = interleaved([(u, b) for u, (_, _, b) in zip(urls, apps, strict=True)], n)
-            for (label, _, _), measured in zip(apps, timings, strict=True):
-                p50[label] = report(label, measured)
-            for kind, mine, raw, fair in (
-                ("slash", *[label for label, _, _ in apps[:3]]),
-                ("click", *[label for label, _, _ in apps[3:]]),
-            ):
-                print(
-                    f"  {kind}: casedesk / bare no-op = {p50[mine] / p50[raw]:.1f}x (raw), "
-                    f"casedesk / {re.sub(r'^bare Bolt( click)?, ', 'bare ', fair)} = "
-                    f"{p50[mine] / p50[fair]:.1f}x (fair)"
-                )
-            wsgi = make_wsgi_app(
-                runtime.app, signing_secret=secret, health_check=runtime.health_check
-            )
-            with serving(wsgi) as url:
-                measure(url, body, 1000 - WARMUP)
-            rss = psutil.Process().memory_info().rss / (1024 * 1024)
-            print(
-                f"  process RSS after 1,000 more casedesk requests: {rss:.1f} MiB "
-                "(servers and load generator; the fake Slack API has its own process)"
-            )
+            compare(apps, runtime, secret, n)
+            report_rss(runtime, secret, body)
         finally:
             runtime.close()
     opened, posted = fake.counts["views.open"], fake.counts[RESPONSE_URL]
@@ -318,6 +270,73 @@ def run(n: int) -> None:
     print(f"  (response_url posts made by the slash commands: {posted})")
     if fake.violations:
         print("  fake Slack API violations:", *fake.violations, sep="\n    ")
+
+
+def targets(runtime, fake: RemoteSlackApi, body: str) -> list[Target]:
+    """Return the six apps to measure: casedesk and two bare baselines, for a command and a click.
+
+    The click is on a case referred in the bench's database; the bare apps answer with the help
+    message and the conflict modal rendered once here.
+    """
+    reference = referred_case(runtime)
+    help_message, modal = fixed_messages(runtime, reference)
+    click = interactive_body(
+        block_actions_payload(
+            action_id=ActionId.DECLARE_CONFLICT.value,
+            value=reference,
+            response_url=fake.response_url("bench-click"),
+        )
+    )
+    return [
+        ("casedesk /review help", lambda: runtime.app, body),
+        ("bare Bolt, no-op ack", lambda: bare_app(fake, answer=None), body),
+        ("bare Bolt, same answer in ack", lambda: bare_app(fake, answer=help_message), body),
+        ("casedesk click (conflict)", lambda: runtime.app, click),
+        ("bare Bolt click, no-op ack", lambda: bare_action_app(fake, open_view=None), click),
+        (
+            "bare Bolt click, same views.open",
+            lambda: bare_action_app(fake, open_view=modal),
+            click,
+        ),
+    ]
+
+
+def compare(apps: list[Target], runtime, secret: str, n: int) -> None:
+    """Serve every app, measure them interleaved; print each p50 and p99, then the ratios."""
+    p50 = {}
+    with ExitStack() as servers:
+        urls = [
+            servers.enter_context(
+                serving(
+                    make_wsgi_app(make(), signing_secret=secret, health_check=runtime.health_check)
+                )
+            )
+            for _, make, _ in apps
+        ]
+        timings = interleaved([(u, b) for u, (_, _, b) in zip(urls, apps, strict=True)], n)
+    for (label, _, _), measured in zip(apps, timings, strict=True):
+        p50[label] = report(label, measured)
+    for kind, mine, raw, fair in (
+        ("slash", *[label for label, _, _ in apps[:3]]),
+        ("click", *[label for label, _, _ in apps[3:]]),
+    ):
+        print(
+            f"  {kind}: casedesk / bare no-op = {p50[mine] / p50[raw]:.1f}x (raw), "
+            f"casedesk / {re.sub(r'^bare Bolt( click)?, ', 'bare ', fair)} = "
+            f"{p50[mine] / p50[fair]:.1f}x (fair)"
+        )
+
+
+def report_rss(runtime, secret: str, body: str) -> None:
+    """Serve casedesk 1,000 more requests; print the process RSS after them."""
+    wsgi = make_wsgi_app(runtime.app, signing_secret=secret, health_check=runtime.health_check)
+    with serving(wsgi) as url:
+        measure(url, body, 1000 - WARMUP)
+    rss = psutil.Process().memory_info().rss / (1024 * 1024)
+    print(
+        f"  process RSS after 1,000 more casedesk requests: {rss:.1f} MiB "
+        "(servers and load generator; the fake Slack API has its own process)"
+    )
 
 
 def main() -> None:

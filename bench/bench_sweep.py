@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import insert, text
@@ -51,13 +51,7 @@ def _seed(url: str, cases: int) -> None:
     """Migrate, empty and fill the database: ``cases`` Surrey cases, 6 deadlines each."""
     upgrade(url)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # TRUNCATE: the audit log's trigger refuses DELETE
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(metadata.sorted_tables):
-                conn.execute(table.delete())
+    _empty(engine)
     uow_factory = make_uow_factory(engine)
     board = load_board_file(ROOT / "examples" / "board.toml")[0]
     with uow_factory() as uow:
@@ -65,9 +59,36 @@ def _seed(url: str, cases: int) -> None:
     calendar = board_calendar(board)
     far = calendar.add_working_days(NOW.date(), 60)  # beyond any reminder horizon
     soon = calendar.add_working_days(NOW.date(), 5)  # its 5-day reminder falls today
-    case_rows = [
+    with engine.begin() as conn:
+        conn.execute(insert(CaseRow), _case_rows(board.id, cases))
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM cases ORDER BY id"))]
+        conn.execute(insert(DeadlineRow), _deadline_rows(ids, far))
+        conn.execute(
+            text(
+                "UPDATE deadlines SET due_on = :soon WHERE id IN "
+                "(SELECT id FROM deadlines WHERE rule_id = 'rule-0' ORDER BY id LIMIT :n)"
+            ),
+            {"soon": soon, "n": DUE},
+        )
+    engine.dispose()
+
+
+def _empty(engine) -> None:
+    """Delete every casedesk row (TRUNCATE on PostgreSQL)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # TRUNCATE: the audit log's trigger refuses DELETE
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+def _case_rows(board_id: str, cases: int) -> list[dict]:
+    """Return ``cases`` referred SCRs of the board, as rows to insert."""
+    return [
         {
-            "board_id": board.id,
+            "board_id": board_id,
             "reference": f"SCR-2026-{i:05d}",
             "review_type": ReviewType.SCR,
             "state": CaseState.REFERRED,
@@ -78,37 +99,29 @@ def _seed(url: str, cases: int) -> None:
         }
         for i in range(cases)
     ]
-    with engine.begin() as conn:
-        conn.execute(insert(CaseRow), case_rows)
-        ids = [r[0] for r in conn.execute(text("SELECT id FROM cases ORDER BY id"))]
-        deadline_rows = [
-            {
-                "case_id": case_id,
-                "rule_id": f"rule-{n}",
-                "label": f"Step {n}",
-                "event": Event.REFERRAL,
-                "event_date": NOW.date(),
-                "due_on": far,
-                "original_due_on": far,
-                "owner_role": Role.BUSINESS_MANAGER,
-                "reminders": [5, 2, 1, 0],
-                "status": DeadlineStatus.OPEN,
-                "source": "bench",
-                "created_at": NOW,
-                "updated_at": NOW,
-            }
-            for case_id in ids
-            for n in range(DEADLINES_PER_CASE)
-        ]
-        conn.execute(insert(DeadlineRow), deadline_rows)
-        conn.execute(
-            text(
-                "UPDATE deadlines SET due_on = :soon WHERE id IN "
-                "(SELECT id FROM deadlines WHERE rule_id = 'rule-0' ORDER BY id LIMIT :n)"
-            ),
-            {"soon": soon, "n": DUE},
-        )
-    engine.dispose()
+
+
+def _deadline_rows(case_ids: list[int], due_on: date) -> list[dict]:
+    """Return ``DEADLINES_PER_CASE`` open deadlines due on ``due_on`` for each case."""
+    return [
+        {
+            "case_id": case_id,
+            "rule_id": f"rule-{n}",
+            "label": f"Step {n}",
+            "event": Event.REFERRAL,
+            "event_date": NOW.date(),
+            "due_on": due_on,
+            "original_due_on": due_on,
+            "owner_role": Role.BUSINESS_MANAGER,
+            "reminders": [5, 2, 1, 0],
+            "status": DeadlineStatus.OPEN,
+            "source": "bench",
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for case_id in case_ids
+        for n in range(DEADLINES_PER_CASE)
+    ]
 
 
 def _time_sweeps(name: str, url: str, cases: int) -> None:

@@ -7,6 +7,7 @@ can build as many as it likes, each against its own fake Slack API and database.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -66,13 +67,7 @@ def create_app(
     app = _App(
         sender,
         client=client,
-        # Without a signing secret (Socket Mode needs none) an unguessable one is used, so an
-        # HTTP request can never pass verification: the app fails closed.
-        signing_secret=(
-            settings.slack_signing_secret.get_secret_value()
-            if settings.slack_signing_secret is not None
-            else secrets.token_hex(32)
-        ),
+        signing_secret=_signing_secret(settings),
         process_before_response=True,
         name="casedesk",
     )
@@ -82,15 +77,31 @@ def create_app(
         clock=clock,
         sender=sender,
     )
+    app.use(_injecting(deps))
+    app.error(handle_error)
+    handlers.register_all(app)
+    return app
+
+
+def _signing_secret(settings: Settings) -> str:
+    """Return the secret that verifies HTTP requests.
+
+    Without a signing secret (Socket Mode needs none) an unguessable one is used, so an HTTP
+    request can never pass verification: the app fails closed.
+    """
+    if settings.slack_signing_secret is not None:
+        return settings.slack_signing_secret.get_secret_value()
+    return secrets.token_hex(32)
+
+
+def _injecting(deps: Deps) -> Callable[..., None]:
+    """Return the global middleware that puts ``deps`` into every request's context."""
 
     def inject_deps(context, next) -> None:  # noqa: A002 - Bolt passes it by this name
         context[CONTEXT_KEY] = deps
         next()
 
-    app.use(inject_deps)
-    app.error(handle_error)
-    handlers.register_all(app)
-    return app
+    return inject_deps
 
 
 class _App(App):

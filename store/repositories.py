@@ -1,5 +1,12 @@
 """Repositories: queries and inserts on one session. They flush when they need ids; never commit.
 
+This module holds what every repository shares (the :class:`Repository` base, the once-only
+insert, chunked ``IN`` lists, row locks) and the case repositories: cases, their subjects, key
+dates and conversions, and information requests. The others have modules of their own: boards and
+members (:mod:`store.board_repositories`), ballots, conflicts and decisions
+(:mod:`store.vote_repositories`), deadlines (:mod:`store.deadline_repositories`) and the outbox
+(:mod:`store.outbox_repository`).
+
 ``for_update=True`` takes a row lock on PostgreSQL (SQLite ignores it: its writers are already
 serialised by ``BEGIN IMMEDIATE``, see :mod:`store.db`).
 """
@@ -10,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -18,13 +25,10 @@ from bot.domain.boards import Role
 from bot.domain.cases import CaseState
 from bot.domain.protocols import Event
 from store.models import (
-    BallotRow,
     BoardRow,
     CaseDateRow,
     CaseRow,
     CaseSubjectRow,
-    ConflictRow,
-    DecisionRow,
     InformationRequestRow,
     MemberRoleRow,
     MemberRow,
@@ -102,101 +106,6 @@ class Repository:
         """Add a row and flush it, so its id is known."""
         self.session.add(row)
         self.session.flush()
-
-
-class BoardRepository(Repository):
-    """Boards, as synced from the board file."""
-
-    def get(self, board_id: str) -> BoardRow | None:
-        """Return the board, active or not."""
-        return self.session.get(BoardRow, board_id)
-
-    def all(self, *, active_only: bool = True) -> list[BoardRow]:
-        """Return the boards, ordered by id."""
-        query = select(BoardRow).order_by(BoardRow.id)
-        if active_only:
-            query = query.where(col(BoardRow.active))
-        return list(self.session.exec(query))
-
-    def by_channel(self, channel_id: str) -> list[BoardRow]:
-        """Return the active boards whose sub-group meets in ``channel_id``."""
-        query = (
-            select(BoardRow)
-            .where(BoardRow.channel_id == channel_id, col(BoardRow.active))
-            .order_by(BoardRow.id)
-        )
-        return list(self.session.exec(query))
-
-
-class MemberRepository(Repository):
-    """People on boards, and their roles."""
-
-    def get(self, member_id: int) -> MemberRow | None:
-        """Return the member row."""
-        return self.session.get(MemberRow, member_id)
-
-    def find(self, board_id: str, slack_id: str) -> MemberRow | None:
-        """Return the person's row on ``board_id``, active or not."""
-        query = select(MemberRow).where(
-            MemberRow.board_id == board_id, MemberRow.slack_id == slack_id
-        )
-        return self.session.exec(query).first()
-
-    def of_board(self, board_id: str, *, active_only: bool = True) -> list[MemberRow]:
-        """Return the board's members, ordered by name."""
-        query = select(MemberRow).where(MemberRow.board_id == board_id)
-        if active_only:
-            query = query.where(col(MemberRow.active))
-        return list(self.session.exec(query.order_by(MemberRow.name, MemberRow.id)))
-
-    def of_boards(self, board_ids: Collection[str]) -> list[MemberRow]:
-        """Return the active members of several boards in one query, by board then name."""
-        query = select(MemberRow).where(
-            col(MemberRow.board_id).in_(list(board_ids)), col(MemberRow.active)
-        )
-        return list(
-            self.session.exec(query.order_by(MemberRow.board_id, MemberRow.name, MemberRow.id))
-        )
-
-    def of_person(self, slack_id: str) -> list[MemberRow]:
-        """Return the active member rows of one Slack user, one per board."""
-        query = select(MemberRow).where(MemberRow.slack_id == slack_id, col(MemberRow.active))
-        return list(self.session.exec(query.order_by(MemberRow.board_id)))
-
-    def roles(self, member_id: int) -> frozenset[Role]:
-        """Return the member's roles."""
-        return self.roles_of([member_id]).get(member_id, frozenset())
-
-    def roles_of(self, member_ids: Iterable[int]) -> dict[int, frozenset[Role]]:
-        """Return the roles of several members at once."""
-        ids = list(member_ids)
-        out: dict[int, set[Role]] = {i: set() for i in ids}
-        if ids:
-            query = select(MemberRoleRow).where(col(MemberRoleRow.member_id).in_(ids))
-            for row in self.session.exec(query):
-                out[row.member_id].add(row.role)
-        return {i: frozenset(r) for i, r in out.items()}
-
-    def set_roles(self, member_id: int, roles: Collection[Role]) -> None:
-        """Make the member's roles exactly ``roles``."""
-        current = self.roles(member_id)
-        for role in current - set(roles):
-            row = self.session.get(MemberRoleRow, (member_id, role))
-            self.session.delete(row)
-        for role in set(roles) - current:
-            self.session.add(MemberRoleRow(member_id=member_id, role=role))
-        self.session.flush()
-
-    def with_role(self, board_id: str, role: Role) -> list[MemberRow]:
-        """Return the board's active members holding ``role``."""
-        query = (
-            select(MemberRow)
-            .join(MemberRoleRow, col(MemberRoleRow.member_id) == col(MemberRow.id))
-            .where(MemberRow.board_id == board_id, col(MemberRow.active))
-            .where(MemberRoleRow.role == role)
-            .order_by(MemberRow.name)
-        )
-        return list(self.session.exec(query))
 
 
 class CaseRepository(Repository):
@@ -322,118 +231,3 @@ class InformationRequestRepository(Repository):
         """Return the case's requests, oldest first."""
         query = select(InformationRequestRow).where(InformationRequestRow.case_id == case_id)
         return list(self.session.exec(query.order_by(col(InformationRequestRow.id))))
-
-
-class BallotRepository(Repository):
-    """Ballots: every version kept; the highest version per member and round is current."""
-
-    def current(self, case_id: int, round_: int) -> list[BallotRow]:
-        """Return each member's current ballot in a voting round, by member id."""
-        latest = (
-            select(BallotRow.member_id, func.max(BallotRow.version).label("version"))
-            .where(BallotRow.case_id == case_id, BallotRow.round == round_)
-            .group_by(col(BallotRow.member_id))
-            .subquery()
-        )
-        query = (
-            select(BallotRow)
-            .join(
-                latest,
-                (col(BallotRow.member_id) == latest.c.member_id)
-                & (col(BallotRow.version) == latest.c.version),
-            )
-            .where(BallotRow.case_id == case_id, BallotRow.round == round_)
-            .order_by(col(BallotRow.member_id))
-        )
-        return list(self.session.exec(query))
-
-    def voters_by_case(self, case_ids: Iterable[int]) -> dict[int, set[int]]:
-        """Return, per case, the members with a ballot in the case's current voting round."""
-        found: dict[int, set[int]] = {}
-        for chunk in chunked(case_ids):
-            query = (
-                select(BallotRow.case_id, BallotRow.member_id)
-                .join(CaseRow, col(CaseRow.id) == col(BallotRow.case_id))
-                .where(col(BallotRow.case_id).in_(chunk))
-                .where(col(BallotRow.round) == col(CaseRow.voting_round))
-                .distinct()
-            )
-            for case_id, member_id in self.session.exec(query):
-                found.setdefault(case_id, set()).add(member_id)
-        return found
-
-    def latest_version(self, case_id: int, member_id: int, round_: int) -> int:
-        """Return the member's highest ballot version in the round (0: none yet)."""
-        query = select(func.max(BallotRow.version)).where(
-            BallotRow.case_id == case_id,
-            BallotRow.member_id == member_id,
-            BallotRow.round == round_,
-        )
-        return int(self.session.exec(query).one() or 0)
-
-    def history(self, case_id: int) -> list[BallotRow]:
-        """Return every ballot version of the case, oldest first."""
-        query = select(BallotRow).where(BallotRow.case_id == case_id)
-        return list(self.session.exec(query.order_by(col(BallotRow.id))))
-
-    def by_idempotency_key(self, key: str) -> BallotRow | None:
-        """Return the ballot a redelivered payload already recorded."""
-        return self.session.exec(select(BallotRow).where(BallotRow.idempotency_key == key)).first()
-
-    def pending_cases(self, member_id: int, board_id: str) -> list[CaseRow]:
-        """Return the board's cases open for votes on which the member has no current ballot."""
-        voted = select(BallotRow.case_id).where(
-            BallotRow.member_id == member_id,
-            BallotRow.round == CaseRow.voting_round,
-            BallotRow.case_id == CaseRow.id,
-        )
-        conflicted = select(ConflictRow.case_id).where(
-            ConflictRow.member_id == member_id, ConflictRow.case_id == CaseRow.id
-        )
-        query = select(CaseRow).where(
-            CaseRow.board_id == board_id,
-            CaseRow.state == CaseState.VOTING,
-            ~voted.exists(),
-            ~conflicted.exists(),
-        )
-        return list(self.session.exec(query.order_by(col(CaseRow.id))))
-
-
-class ConflictRepository(Repository):
-    """Declared conflicts of interest."""
-
-    def of_case(self, case_id: int) -> list[ConflictRow]:
-        """Return the conflicts declared on the case, oldest first."""
-        query = select(ConflictRow).where(ConflictRow.case_id == case_id)
-        return list(self.session.exec(query.order_by(col(ConflictRow.id))))
-
-    def members_by_case(self, case_ids: Iterable[int]) -> dict[int, set[int]]:
-        """Return, per case, the members who declared a conflict on it."""
-        found: dict[int, set[int]] = {}
-        for chunk in chunked(case_ids):
-            query = select(ConflictRow.case_id, ConflictRow.member_id).where(
-                col(ConflictRow.case_id).in_(chunk)
-            )
-            for case_id, member_id in self.session.exec(query):
-                found.setdefault(case_id, set()).add(member_id)
-        return found
-
-    def find(self, case_id: int, member_id: int) -> ConflictRow | None:
-        """Return the member's conflict on the case, if declared."""
-        query = select(ConflictRow).where(
-            ConflictRow.case_id == case_id, ConflictRow.member_id == member_id
-        )
-        return self.session.exec(query).first()
-
-
-class DecisionRepository(Repository):
-    """Decisions: at most one per case (a unique key)."""
-
-    def of_case(self, case_id: int) -> DecisionRow | None:
-        """Return the case's decision, if recorded."""
-        return self.session.exec(select(DecisionRow).where(DecisionRow.case_id == case_id)).first()
-
-    def by_idempotency_key(self, key: str) -> DecisionRow | None:
-        """Return the decision a redelivered submission already recorded."""
-        query = select(DecisionRow).where(DecisionRow.idempotency_key == key)
-        return self.session.exec(query).first()

@@ -31,17 +31,11 @@ from sqlmodel import Session
 
 from bot.domain.errors import Conflict
 from store.audit import AuditRepository
+from store.board_repositories import BoardRepository, MemberRepository
 from store.deadline_repositories import DeadlineRepository
 from store.outbox_repository import OutboxRepository
-from store.repositories import (
-    BallotRepository,
-    BoardRepository,
-    CaseRepository,
-    ConflictRepository,
-    DecisionRepository,
-    InformationRequestRepository,
-    MemberRepository,
-)
+from store.repositories import CaseRepository, InformationRequestRepository
+from store.vote_repositories import BallotRepository, ConflictRepository, DecisionRepository
 
 UowFactory = Callable[..., "UnitOfWork"]
 """Makes a unit of work: ``uow_factory()`` for a use case, ``uow_factory(read_only=True)`` for a

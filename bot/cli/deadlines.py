@@ -15,7 +15,8 @@ from datetime import date
 from bot.cli.common import add_nation, iso_date, preload_uk_holidays
 from bot.domain.boards import ReviewType
 from bot.domain.calendar import WorkingCalendar
-from bot.domain.protocols import Due, Event, Protocol, load_protocol
+from bot.domain.preset_files import load_protocol
+from bot.domain.protocols import Due, Event, Protocol
 
 _EVENTS = ", ".join(e.value for e in Event)
 

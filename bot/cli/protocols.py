@@ -7,14 +7,8 @@ import textwrap
 from pathlib import Path
 
 from bot.domain.errors import ProtocolError
-from bot.domain.protocols import (
-    Protocol,
-    Rule,
-    Unit,
-    load_protocol,
-    parse_protocol,
-    preset_names,
-)
+from bot.domain.preset_files import load_protocol, parse_protocol, preset_names
+from bot.domain.protocols import Protocol, Rule, Unit
 
 _UNITS = {
     Unit.WORKING_DAYS: ("working day", "working days"),

@@ -12,7 +12,8 @@ from datetime import date, time
 from bot.domain.boards import BoardKind, ReviewType, Role
 from bot.domain.calendar import Nation, WorkingCalendar
 from bot.domain.cases import Trigger
-from bot.domain.protocols import Protocol, load_protocol
+from bot.domain.preset_files import load_protocol
+from bot.domain.protocols import Protocol
 from bot.domain.votes import Quorum, VoteVisibility
 
 DEFAULT_PREFIXES: dict[ReviewType, str] = {

@@ -49,7 +49,7 @@ from bot.domain.boards import BoardKind, ReviewType, Role
 from bot.domain.calendar import Nation
 from bot.domain.cases import Trigger
 from bot.domain.errors import BoardFileError, InvalidInput
-from bot.domain.protocols import load_protocol, preset_names
+from bot.domain.preset_files import load_protocol, preset_names
 from bot.domain.votes import Quorum, VoteVisibility
 
 _BOARD_KEYS = (

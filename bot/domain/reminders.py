@@ -227,27 +227,43 @@ def reminder_due(
     if not calendar.is_working_day(today) or not sending_hours.contains(local.time()):
         return None
     if today > due:
-        if not overdue:
-            return None
-        days = calendar.working_days_between(due, today)
-        escalate = escalate_after is not None and days > escalate_after
-        slot = ReminderDue(
-            key=f"{prefix}overdue:{today.isoformat()}",
-            kind=ReminderKind.ESCALATION if escalate else ReminderKind.OVERDUE,
-            lead=-days,
-            fire_on=today,
-            escalate=escalate,
-            due=due,
-        )
+        slot = _overdue_slot(due, today, calendar, escalate_after, prefix) if overdue else None
     else:
-        schedule = reminder_schedule(due, calendar, leads, prefix=prefix)
-        fallen = bisect_right([s.fire_on for s in schedule], today)
-        if fallen == 0:
-            return None
-        slot = schedule[fallen - 1]
-    if since is not None and slot.fire_on < since:
+        slot = _latest_lead_slot(due, today, calendar, leads, prefix)
+    if slot is None or (since is not None and slot.fire_on < since):
         return None
     return None if slot.key in sent else slot
+
+
+def _overdue_slot(
+    due: date, today: date, calendar: WorkingCalendar, escalate_after: int | None, prefix: str
+) -> ReminderDue:
+    """Return today's overdue slot, escalated once more than ``escalate_after`` days overdue.
+
+    Source: PRODUCT.md §Deadlines and reminders (overdue reminders escalate to the chair).
+    """
+    days = calendar.working_days_between(due, today)
+    escalate = escalate_after is not None and days > escalate_after
+    return ReminderDue(
+        key=f"{prefix}overdue:{today.isoformat()}",
+        kind=ReminderKind.ESCALATION if escalate else ReminderKind.OVERDUE,
+        lead=-days,
+        fire_on=today,
+        escalate=escalate,
+        due=due,
+    )
+
+
+def _latest_lead_slot(
+    due: date, today: date, calendar: WorkingCalendar, leads: Iterable[int], prefix: str
+) -> ReminderDue | None:
+    """Return the latest lead-time slot fallen due by ``today`` (one catch-up after downtime).
+
+    Source: PRODUCT.md §Deadlines and reminders.
+    """
+    schedule = reminder_schedule(due, calendar, leads, prefix=prefix)
+    fallen = bisect_right([s.fire_on for s in schedule], today)
+    return schedule[fallen - 1] if fallen else None
 
 
 def vote_reminder_due(

@@ -61,12 +61,7 @@ def plan_sweep(uow: UnitOfWork, now: datetime) -> Plan:
     """Find the slots due now, in one read transaction (rows locked SKIP LOCKED on PostgreSQL)."""
     plan = Plan()
     today = local_time(now).date()
-    boards = {row.id: board_settings(row) for row in uow.boards.all()}
-    open_now = {
-        b.id: b
-        for b in boards.values()
-        if b.calendar.is_working_day(today) and b.hours.contains(local_time(now).time())
-    }
+    open_now = _open_boards(uow, now)
     if not open_now:
         return plan
     horizon = max(reminder_horizon(today, b.calendar, (HORIZON_LEAD,)) for b in open_now.values())
@@ -86,16 +81,8 @@ def plan_sweep(uow: UnitOfWork, now: datetime) -> Plan:
         board = open_now.get(case.board_id) if case is not None else None
         if case is None or board is None or deadline.id is None:
             continue
-        slot = reminder_due(
-            deadline.due_on,
-            calendar=board.calendar,
-            now=now,
-            leads=deadline.reminders,
-            sent=claimed.get(deadline.id, set()),
-            status=deadline.status,
-            sending_hours=board.hours,
-            since=local_time(deadline.created_at).date(),
-        )
+        sent = claimed.get(deadline.id, set())
+        slot = _deadline_slot(deadline, board, now, sent)
         if slot is not None:
             recipients = people[case.board_id].recipients(deadline.owner_role, slot.escalate)
             plan.slots.append((deadline, case, board, slot, recipients))
@@ -105,21 +92,55 @@ def plan_sweep(uow: UnitOfWork, now: datetime) -> Plan:
             continue
         if is_vote:
             for user in awaited.get(deadline.case_id, []):
-                vote = reminder_due(
-                    deadline.due_on,
-                    calendar=board.calendar,
-                    now=now,
-                    leads=DEFAULT_VOTE_REMINDERS,
-                    sent=claimed.get(deadline.id, set()),
-                    status=deadline.status,
-                    sending_hours=board.hours,
-                    escalate_after=None,
-                    since=local_time(deadline.created_at).date(),
-                    overdue=False,
-                    prefix=vote_key_prefix(user),
-                )
+                vote = _vote_slot(deadline, board, now, sent, user)
                 if vote is not None:
                     plan.votes.append((deadline, case, board, user, vote))
         if len(plan.slots) + len(plan.votes) >= MAX_PER_SWEEP:
             break
     return plan
+
+
+def _open_boards(uow: UnitOfWork, now: datetime) -> dict[str, BoardSettings]:
+    """Return the boards inside their sending hours on a working day now, by id."""
+    today = local_time(now).date()
+    boards = {row.id: board_settings(row) for row in uow.boards.all()}
+    return {
+        b.id: b
+        for b in boards.values()
+        if b.calendar.is_working_day(today) and b.hours.contains(local_time(now).time())
+    }
+
+
+def _deadline_slot(
+    deadline: DeadlineRow, board: BoardSettings, now: datetime, sent: set[str]
+) -> ReminderDue | None:
+    """Return the owner's reminder slot of ``deadline`` due now, if any."""
+    return reminder_due(
+        deadline.due_on,
+        calendar=board.calendar,
+        now=now,
+        leads=deadline.reminders,
+        sent=sent,
+        status=deadline.status,
+        sending_hours=board.hours,
+        since=local_time(deadline.created_at).date(),
+    )
+
+
+def _vote_slot(
+    deadline: DeadlineRow, board: BoardSettings, now: datetime, sent: set[str], user: str
+) -> ReminderDue | None:
+    """Return the vote reminder slot due now to ``user``, who has not voted, if any."""
+    return reminder_due(
+        deadline.due_on,
+        calendar=board.calendar,
+        now=now,
+        leads=DEFAULT_VOTE_REMINDERS,
+        sent=sent,
+        status=deadline.status,
+        sending_hours=board.hours,
+        escalate_after=None,
+        since=local_time(deadline.created_at).date(),
+        overdue=False,
+        prefix=vote_key_prefix(user),
+    )

@@ -30,6 +30,7 @@ from bot.domain.boards import Role
 from bot.notify.kinds import Kind, Owed
 from bot.notify.outbox import owe_all
 from bot.services.cases import CaseDetailsUpdated, CaseReferred
+from bot.services.conflicts import ConflictDeclared
 from bot.services.conversion import ReviewConverted
 from bot.services.deadlines import (
     DeadlineDone,
@@ -39,15 +40,11 @@ from bot.services.deadlines import (
 )
 from bot.services.decisions import DecisionRecorded
 from bot.services.homes import HomeOpened
-from bot.services.lifecycle import (
-    CaseAdvanced,
-    InformationRequested,
-    InformationReturned,
-    KeyDateRecorded,
-)
+from bot.services.information import InformationRequested, InformationReturned
+from bot.services.lifecycle import CaseAdvanced, KeyDateRecorded
 from bot.services.queries import board_member_ids
 from bot.services.views import CaseRef
-from bot.services.voting import ConflictDeclared, VoteCast, VotingClosed, VotingOpened
+from bot.services.voting import VoteCast, VotingClosed, VotingOpened
 from messages.render import mention, render_message
 from store.uow import Changed, CommitHooks, UnitOfWork, UowFactory, with_hooks
 

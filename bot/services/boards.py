@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.board_config import BoardConfig, MemberConfig
 from bot.domain.board_file import load_board_file
+from bot.domain.boards import Role
 from bot.services.common import SYSTEM
 from store.models import BoardRow, MemberRow
 from store.uow import UnitOfWork
@@ -127,62 +128,84 @@ def _sync_members(
     existing = {m.slack_id: m for m in uow.members.of_board(config.id, active_only=False)}
     roles = uow.members.roles_of(m.id for m in existing.values())
     for wanted in config.members:
-        key = f"{config.id}/{wanted.slack_id}"
         row = existing.get(wanted.slack_id)
         if row is None:
-            row = MemberRow(
-                board_id=config.id,
-                slack_id=wanted.slack_id,
-                name=wanted.name,
-                agency=wanted.agency,
-                active=True,
-                joined_at=now,
-            )
-            uow.members.add(row)
-            uow.members.set_roles(row.id, wanted.roles)
-            _audit(
-                uow,
-                now,
-                actor,
-                config.id,
-                "member_added",
-                "member",
-                row.id,
-                {},
-                _member_values(wanted),
-            )
-            changes.note("members_added", key)
-            continue
-        current = {
-            "name": row.name,
-            "agency": row.agency,
-            "roles": sorted(roles[row.id]),
-            "active": row.active,
-        }
-        target = _member_values(wanted)
-        before = {k: v for k, v in current.items() if v != target[k]}
-        if before:
-            row.name, row.agency, row.active, row.left_at = wanted.name, wanted.agency, True, None
-            uow.members.set_roles(row.id, wanted.roles)
-            after = {k: target[k] for k in before}
-            _audit(uow, now, actor, config.id, "member_updated", "member", row.id, before, after)
-            changes.note("members_updated", key)
+            _add_member(uow, config, wanted, now, actor, changes)
+        else:
+            _update_member(uow, config, wanted, row, sorted(roles[row.id]), now, actor, changes)
     listed = {m.slack_id for m in config.members}
     for slack_id, row in existing.items():
         if row.active and slack_id not in listed:
-            row.active, row.left_at = False, now
-            _audit(
-                uow,
-                now,
-                actor,
-                config.id,
-                "member_deactivated",
-                "member",
-                row.id,
-                {"slack_id": slack_id, "active": True},
-                {"active": False},
-            )
-            changes.note("members_deactivated", f"{config.id}/{slack_id}")
+            _deactivate_member(uow, config, row, now, actor, changes)
+
+
+def _add_member(
+    uow: UnitOfWork,
+    config: BoardConfig,
+    wanted: MemberConfig,
+    now: datetime,
+    actor: str,
+    changes: _Changes,
+) -> None:
+    """Add a member the board file lists for the first time, with their roles."""
+    row = MemberRow(
+        board_id=config.id,
+        slack_id=wanted.slack_id,
+        name=wanted.name,
+        agency=wanted.agency,
+        active=True,
+        joined_at=now,
+    )
+    uow.members.add(row)
+    uow.members.set_roles(row.id, wanted.roles)
+    _audit(uow, now, actor, config.id, "member_added", "member", row.id, {}, _member_values(wanted))
+    changes.note("members_added", f"{config.id}/{wanted.slack_id}")
+
+
+def _update_member(
+    uow: UnitOfWork,
+    config: BoardConfig,
+    wanted: MemberConfig,
+    row: MemberRow,
+    current_roles: list[Role],
+    now: datetime,
+    actor: str,
+    changes: _Changes,
+) -> None:
+    """Bring a known member in line with the board file, reactivating them if they left."""
+    current = {"name": row.name, "agency": row.agency, "roles": current_roles, "active": row.active}
+    target = _member_values(wanted)
+    before = {k: v for k, v in current.items() if v != target[k]}
+    if before:
+        row.name, row.agency, row.active, row.left_at = wanted.name, wanted.agency, True, None
+        uow.members.set_roles(row.id, wanted.roles)
+        after = {k: target[k] for k in before}
+        _audit(uow, now, actor, config.id, "member_updated", "member", row.id, before, after)
+        changes.note("members_updated", f"{config.id}/{wanted.slack_id}")
+
+
+def _deactivate_member(
+    uow: UnitOfWork,
+    config: BoardConfig,
+    row: MemberRow,
+    now: datetime,
+    actor: str,
+    changes: _Changes,
+) -> None:
+    """Deactivate a member the board file no longer lists (their history stays)."""
+    row.active, row.left_at = False, now
+    _audit(
+        uow,
+        now,
+        actor,
+        config.id,
+        "member_deactivated",
+        "member",
+        row.id,
+        {"slack_id": row.slack_id, "active": True},
+        {"active": False},
+    )
+    changes.note("members_deactivated", f"{config.id}/{row.slack_id}")
 
 
 def _member_values(member: MemberConfig) -> dict[str, Any]:

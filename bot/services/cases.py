@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.board_config import BoardConfig
 from bot.domain.boards import STATUTORY_BY_KIND, BoardKind, ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
 from bot.domain.errors import FieldsRefused, InvalidInput, NotFound
@@ -28,7 +30,7 @@ from bot.services.common import (
     today_of,
 )
 from bot.services.views import CaseRef, DeadlineView
-from store.models import CaseRow, CaseSubjectRow
+from store.models import CaseRow, CaseSubjectRow, DeadlineRow
 from store.uow import UnitOfWork
 
 IDENTIFYING = ("name", "date_of_birth", "address", "summary")
@@ -95,9 +97,35 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
     today = today_of(now)
     referred_on = cmd.referred_on or today
     _check_referral(cmd, board.kind, today, referred_on)
+    case = _new_case(uow, cmd, board, referred_on, now)
+    try:
+        uow.cases.add(case)
+    except IntegrityError:
+        uow.rollback()  # the same submission won a race: answer with its case
+        earlier = uow.cases.by_idempotency_key(cmd.idempotency_key or "")
+        if earlier is None:
+            raise
+        return _referred(uow, earlier, now, replayed=True)
+    details = _add_subject(uow, cmd, case, now)
+    ctx = CaseContext(case, board, cmd.actor, member, roles)
+    events = _set_referral_dates(uow, cmd, case, referred_on, now)
+    created = start_deadlines(uow, ctx, events, now)
+    _audit_referral(uow, ctx, cmd, events, details, created, now)
+    if board.open_voting_on_referral:
+        _open_voting_on_referral(uow, ctx, now)
+    referred = _referred(uow, case, now, replayed=False)
+    uow.changed(referred)
+    uow.commit()
+    return referred
+
+
+def _new_case(
+    uow: UnitOfWork, cmd: ReferCase, board: BoardConfig, referred_on: date, now: datetime
+) -> CaseRow:
+    """Return the referral's case row, numbered next for its prefix and year (not yet added)."""
     prefix = board.prefix(cmd.review_type)
     number = uow.cases.next_number(board.id, prefix, referred_on.year)
-    case = CaseRow(
+    return CaseRow(
         board_id=board.id,
         reference=f"{prefix}-{referred_on.year}-{number:03d}",
         review_type=cmd.review_type,
@@ -111,14 +139,10 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
         created_at=now,
         updated_at=now,
     )
-    try:
-        uow.cases.add(case)
-    except IntegrityError:
-        uow.rollback()  # the same submission won a race: answer with its case
-        earlier = uow.cases.by_idempotency_key(cmd.idempotency_key or "")
-        if earlier is None:
-            raise
-        return _referred(uow, earlier, now, replayed=True)
+
+
+def _add_subject(uow: UnitOfWork, cmd: ReferCase, case: CaseRow, now: datetime) -> dict[str, Any]:
+    """Write the subject's identifying details, kept apart from the case; return them."""
     details = {
         "name": cmd.subject_name.strip(),
         "date_of_birth": cmd.date_of_birth,
@@ -126,13 +150,32 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
         "summary": cmd.summary.strip(),
     }
     uow.cases.add(CaseSubjectRow(case_id=case.id, updated_at=now, **details))
-    ctx = CaseContext(case, board, cmd.actor, member, roles)
+    return details
+
+
+def _set_referral_dates(
+    uow: UnitOfWork, cmd: ReferCase, case: CaseRow, referred_on: date, now: datetime
+) -> dict[Event, date]:
+    """Record the referral's key dates (referral, notification, awareness if given); return them."""
     events = {Event.REFERRAL: referred_on, Event.NOTIFICATION: referred_on}
     if cmd.aware_on:
         events[Event.AWARE] = cmd.aware_on
     for event, on in events.items():
         uow.cases.set_date(case.id, event, on, now=now, actor=cmd.actor)
-    created = start_deadlines(uow, ctx, events, now)
+    return events
+
+
+def _audit_referral(
+    uow: UnitOfWork,
+    ctx: CaseContext,
+    cmd: ReferCase,
+    events: dict[Event, date],
+    details: dict[str, Any],
+    created: list[DeadlineRow],
+    now: datetime,
+) -> None:
+    """Audit the referral: which identifying details were given, never their values."""
+    case = ctx.case
     audit(
         uow,
         ctx,
@@ -151,21 +194,20 @@ def refer_case(cmd: ReferCase, *, uow: UnitOfWork, now: datetime) -> CaseReferre
             "deadlines": due_summary(created),
         },
     )
-    if board.open_voting_on_referral:
-        before, after = move(ctx, Trigger.OPEN_VOTING, now)
-        case.voting_round += 1
-        audit(
-            uow,
-            ctx,
-            now,
-            "voting_opened",
-            before={"state": before},
-            after={"state": after, "round": case.voting_round, "rule": "open_voting_on_referral"},
-        )
-    referred = _referred(uow, case, now, replayed=False)
-    uow.changed(referred)
-    uow.commit()
-    return referred
+
+
+def _open_voting_on_referral(uow: UnitOfWork, ctx: CaseContext, now: datetime) -> None:
+    """Open the first round of voting at once, as the board's standing rule says."""
+    before, after = move(ctx, Trigger.OPEN_VOTING, now)
+    ctx.case.voting_round += 1
+    audit(
+        uow,
+        ctx,
+        now,
+        "voting_opened",
+        before={"state": before},
+        after={"state": after, "round": ctx.case.voting_round, "rule": "open_voting_on_referral"},
+    )
 
 
 def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:

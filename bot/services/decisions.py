@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.boards import ReviewType, Role
-from bot.domain.cases import Trigger
+from bot.domain.cases import CaseState, Trigger
 from bot.domain.decisions import DecisionOutcome, Methodology, check_decision
 from bot.domain.errors import Conflict, FieldsRefused, NotAllowed
 from bot.domain.limits import TextField, check_lengths
@@ -87,20 +87,71 @@ def record_decision(
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     if cmd.idempotency_key and (earlier := uow.decisions.by_idempotency_key(cmd.idempotency_key)):
         return _recorded(uow, ctx, earlier, [], [], now, replayed=True)
+    _check_decision_maker(uow, ctx)
+    check_decision(ctx.board.kind, cmd.outcome, cmd.review_type, cmd.methodology, cmd.reasons)
+    check_lengths({TextField.REASONS: cmd.reasons})
+    decided_on = _decision_date(uow, ctx, cmd, today_of(now))
+    before, after = move(ctx, Trigger.RECORD_DECISION, now)
+    decision = _add_decision(uow, ctx, cmd, decided_on, now)
+    from_type = ctx.case.review_type
+    cancelled = _convert_to_decided_type(uow, ctx, cmd, now)
+    uow.cases.set_date(ctx.case.id, Event.DECISION, decided_on, now=now, actor=ctx.actor)
+    created = start_deadlines(uow, ctx, uow.cases.dates(ctx.case.id), now)
+    completed = complete_step(uow, ctx, Trigger.RECORD_DECISION, now)
+    _audit_decision(
+        uow,
+        ctx,
+        decision,
+        now,
+        moved=(before, after),
+        from_type=from_type,
+        created=created,
+        completed=completed,
+        cancelled=cancelled,
+    )
+    recorded = _recorded(uow, ctx, decision, created, completed, now, replayed=False)
+    uow.changed(recorded)
+    uow.commit()
+    return recorded
+
+
+def _check_decision_maker(uow: UnitOfWork, ctx: CaseContext) -> None:
+    """Check that the person is the board's decision-maker and no decision is recorded yet.
+
+    Raises:
+        NotAllowed: the person is not the board's decision-maker (or is the bot).
+        Conflict: a decision on the case is already recorded.
+    """
     if ctx.member is None:
         raise NotAllowed("Only the decision-maker records a decision.")
     ctx.require({Role.DECISION_MAKER}, "record the decision")
     _refuse_second(uow, ctx)
-    check_decision(ctx.board.kind, cmd.outcome, cmd.review_type, cmd.methodology, cmd.reasons)
-    check_lengths({TextField.REASONS: cmd.reasons})
-    today = today_of(now)
+
+
+def _decision_date(uow: UnitOfWork, ctx: CaseContext, cmd: RecordDecision, today: date) -> date:
+    """Return the day of the decision (today unless given), between the referral and today.
+
+    Raises:
+        FieldsRefused: (``decided_on``) the date is in the future or before the referral.
+    """
     decided_on = cmd.decided_on or today
     referred_on = uow.cases.dates(ctx.case.id).get(Event.REFERRAL)
     if decided_on > today:
         raise FieldsRefused({"decided_on": "The decision date cannot be in the future."})
     if referred_on is not None and decided_on < referred_on:
         raise FieldsRefused({"decided_on": "The decision date cannot be before the referral."})
-    before, after = move(ctx, Trigger.RECORD_DECISION, now)
+    return decided_on
+
+
+def _add_decision(
+    uow: UnitOfWork, ctx: CaseContext, cmd: RecordDecision, decided_on: date, now: datetime
+) -> DecisionRow:
+    """Write the decision row; the database keeps it to one per case.
+
+    Raises:
+        Conflict: another decision on the case was written a moment ago (the transaction is
+            rolled back).
+    """
     decision = DecisionRow(
         case_id=ctx.case.id,
         outcome=cmd.outcome,
@@ -117,14 +168,37 @@ def record_decision(
     except IntegrityError:
         uow.rollback()
         raise Conflict(f"A decision on {ctx.case.reference} was recorded a moment ago.") from None
-    from_type = ctx.case.review_type
-    cancelled = []
-    if cmd.review_type is not None and cmd.review_type is not from_type:
-        reason = f"Decided: {cmd.outcome.value.replace('_', ' ')}"
-        cancelled = convert_type(uow, ctx, cmd.review_type, reason, now)
-    uow.cases.set_date(ctx.case.id, Event.DECISION, decided_on, now=now, actor=ctx.actor)
-    created = start_deadlines(uow, ctx, uow.cases.dates(ctx.case.id), now)
-    completed = complete_step(uow, ctx, Trigger.RECORD_DECISION, now)
+    return decision
+
+
+def _convert_to_decided_type(
+    uow: UnitOfWork, ctx: CaseContext, cmd: RecordDecision, now: datetime
+) -> list[DeadlineRow]:
+    """Convert the case to the review type decided on, if another; return deadlines cancelled."""
+    if cmd.review_type is None or cmd.review_type is ctx.case.review_type:
+        return []
+    reason = f"Decided: {cmd.outcome.value.replace('_', ' ')}"
+    return convert_type(uow, ctx, cmd.review_type, reason, now)
+
+
+def _audit_decision(
+    uow: UnitOfWork,
+    ctx: CaseContext,
+    decision: DecisionRow,
+    now: datetime,
+    *,
+    moved: tuple[CaseState, CaseState],
+    from_type: ReviewType,
+    created: list[DeadlineRow],
+    completed: list[DeadlineRow],
+    cancelled: list[DeadlineRow],
+) -> None:
+    """Audit the decision (its reasons only as their digest) and the deadlines it changed.
+
+    ``moved`` is the case's state before and after; ``from_type`` its review type before; the
+    deadlines are those the decision started, met, and cancelled by a change of review type.
+    """
+    before, after = moved
     audit(
         uow,
         ctx,
@@ -135,20 +209,16 @@ def record_decision(
         before={"state": before, "review_type": from_type},
         after={
             "state": after,
-            "outcome": cmd.outcome,
+            "outcome": decision.outcome,
             "review_type": ctx.case.review_type,
-            "methodology": cmd.methodology,
-            "decided_on": decided_on,
+            "methodology": decision.methodology,
+            "decided_on": decision.decided_on,
             "reasons_sha256": digest(decision.reasons),
             "deadlines": due_summary(created),
             "completed": due_summary(completed),
             "cancelled": due_summary(cancelled),
         },
     )
-    recorded = _recorded(uow, ctx, decision, created, completed, now, replayed=False)
-    uow.changed(recorded)
-    uow.commit()
-    return recorded
 
 
 def _refuse_second(uow: UnitOfWork, ctx: CaseContext) -> None:

@@ -1,8 +1,8 @@
-"""The sub-group's vote: open, cast (and change), declare a conflict, close.
+"""The sub-group's vote: open, cast (and change), close.
 
 Each member's recommendation is recorded by name, every version kept (Source:
-002_0ceef0fde733de82.txt §1.2); a member with direct involvement stands aside (Source:
-002_0ceef0fde733de82.txt §2.1; 001_3cb7af4f5859624c.txt §5).
+002_0ceef0fde733de82.txt §1.2). A member's conflict of interest is declared in
+:mod:`bot.services.conflicts` (re-exported here for the callers that import it from here).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from datetime import datetime
 
 from bot.domain.boards import ReviewType, Role
 from bot.domain.cases import CaseState, Trigger
-from bot.domain.deadlines import require_reason
-from bot.domain.errors import FieldsRefused, InvalidInput, InvalidTransition, NotAllowed
+from bot.domain.errors import FieldsRefused, InvalidInput, NotAllowed
 from bot.domain.limits import MAX_LENGTH, TextField, check_lengths
 from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation, can_vote
@@ -32,10 +31,17 @@ from bot.services.common import (
     start_deadlines,
     today_of,
 )
+from bot.services.conflicts import ConflictDeclared, DeclareConflict, declare_conflict
 from bot.services.tally import eligible_members, recommendation_view, vote_counts
 from bot.services.views import CaseRef, DeadlineView, RecommendationView, VoteCounts
-from store.models import BallotRow, ConflictRow
+from store.models import BallotRow, MemberRow
 from store.uow import UnitOfWork
+
+__all__ = [
+    "RATIONALE_LIMIT", "CastVote", "CloseVoting", "ConflictDeclared", "DeclareConflict",
+    "OpenVoting", "VoteCast", "VotingClosed", "VotingOpened", "cast_vote", "close_voting",
+    "declare_conflict", "open_voting",
+]  # fmt: skip
 
 RATIONALE_LIMIT = MAX_LENGTH[TextField.RATIONALE]  # for the vote modal's own check
 
@@ -142,6 +148,30 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     if cmd.idempotency_key and (earlier := uow.ballots.by_idempotency_key(cmd.idempotency_key)):
         return _cast(uow, ctx, earlier, changed=earlier.version > 1, replayed=True)
+    member = _voter(uow, ctx)
+    rationale = _required_rationale(cmd.rationale)
+    _check_alternative(cmd.recommendation, cmd.alternative_type)
+    version = uow.ballots.latest_version(ctx.case.id, member.id, ctx.case.voting_round)
+    previous = _current_ballot(uow, ctx, member)
+    if previous is not None and _same_vote(previous, cmd, rationale):
+        return _cast(uow, ctx, previous, changed=previous.version > 1, replayed=True)
+    ballot = _add_ballot(uow, ctx, member, cmd, rationale, version + 1, now)
+    _audit_vote(uow, ctx, member, ballot, previous, now)
+    cast = replace(
+        _cast(uow, ctx, ballot, changed=previous is not None, replayed=False),
+        reply_channel=cmd.reply_channel,
+    )
+    uow.changed(cast)
+    uow.commit()
+    return cast
+
+
+def _voter(uow: UnitOfWork, ctx: CaseContext) -> MemberRow:
+    """Return the acting member, once the vote's rules let them vote now.
+
+    Raises:
+        NotAllowed: not a voting member, conflicted, or voting not open.
+    """
     if ctx.member is None:
         raise NotAllowed("Only members vote.")
     conflicted = uow.conflicts.find(ctx.case.id, ctx.member.id) is not None
@@ -151,28 +181,54 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
         conflicted=conflicted,
         voting_open=ctx.case.state is CaseState.VOTING,
     )
-    rationale = cmd.rationale.strip()
+    return ctx.member
+
+
+def _required_rationale(text: str) -> str:
+    """Return the rationale stripped, refusing it when empty or too long.
+
+    Raises:
+        FieldsRefused: (``rationale``) the rationale is missing or too long.
+    """
+    rationale = text.strip()
     if not rationale:
         raise FieldsRefused({"rationale": "Please give the rationale for your recommendation."})
     check_lengths({TextField.RATIONALE: rationale})
-    _check_alternative(cmd.recommendation, cmd.alternative_type)
-    round_ = ctx.case.voting_round
-    version = uow.ballots.latest_version(ctx.case.id, ctx.member.id, round_)
-    previous = next(
-        (b for b in uow.ballots.current(ctx.case.id, round_) if b.member_id == ctx.member.id), None
+    return rationale
+
+
+def _current_ballot(uow: UnitOfWork, ctx: CaseContext, member: MemberRow) -> BallotRow | None:
+    """Return the member's vote that counts in the current round, if they have voted."""
+    for ballot in uow.ballots.current(ctx.case.id, ctx.case.voting_round):
+        if ballot.member_id == member.id:
+            return ballot
+    return None
+
+
+def _same_vote(previous: BallotRow, cmd: CastVote, rationale: str) -> bool:
+    """Return whether ``cmd`` repeats the vote ``previous`` word for word."""
+    return (previous.recommendation, previous.alternative_type, previous.rationale) == (
+        cmd.recommendation,
+        cmd.alternative_type,
+        rationale,
     )
-    same = previous is not None and (
-        previous.recommendation,
-        previous.alternative_type,
-        previous.rationale,
-    ) == (cmd.recommendation, cmd.alternative_type, rationale)
-    if same:
-        return _cast(uow, ctx, previous, changed=previous.version > 1, replayed=True)
+
+
+def _add_ballot(
+    uow: UnitOfWork,
+    ctx: CaseContext,
+    member: MemberRow,
+    cmd: CastVote,
+    rationale: str,
+    version: int,
+    now: datetime,
+) -> BallotRow:
+    """Write the member's ballot, as ``version`` of their vote in the current round."""
     ballot = BallotRow(
         case_id=ctx.case.id,
-        member_id=ctx.member.id,
-        round=round_,
-        version=version + 1,
+        member_id=member.id,
+        round=ctx.case.voting_round,
+        version=version,
         recommendation=cmd.recommendation,
         alternative_type=cmd.alternative_type,
         rationale=rationale,
@@ -180,6 +236,18 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
         idempotency_key=cmd.idempotency_key,
     )
     uow.ballots.add(ballot)
+    return ballot
+
+
+def _audit_vote(
+    uow: UnitOfWork,
+    ctx: CaseContext,
+    member: MemberRow,
+    ballot: BallotRow,
+    previous: BallotRow | None,
+    now: datetime,
+) -> None:
+    """Audit the vote cast, and the vote it replaced (the rationale only as its digest)."""
     before = (
         {}
         if previous is None
@@ -198,22 +266,15 @@ def cast_vote(cmd: CastVote, *, uow: UnitOfWork, now: datetime) -> VoteCast:
         entity_id=ballot.id,
         before=before,
         after={
-            "member": ctx.member.slack_id,
-            "member_name": ctx.member.name,
-            "round": round_,
+            "member": member.slack_id,
+            "member_name": member.name,
+            "round": ballot.round,
             "recommendation": ballot.recommendation,
             "alternative_type": ballot.alternative_type,
             "version": ballot.version,
-            "rationale_sha256": digest(rationale),
+            "rationale_sha256": digest(ballot.rationale),
         },
     )
-    cast = replace(
-        _cast(uow, ctx, ballot, changed=previous is not None, replayed=False),
-        reply_channel=cmd.reply_channel,
-    )
-    uow.changed(cast)
-    uow.commit()
-    return cast
 
 
 def _check_alternative(recommendation: Recommendation, alternative: ReviewType | None) -> None:
@@ -240,92 +301,6 @@ def _cast(
         ballot.id,
         ctx.actor,
     )
-
-
-@dataclass(frozen=True)
-class DeclareConflict:
-    """Declare a conflict of interest on a case, with a reason."""
-
-    case_ref: str
-    actor: str
-    reason: str
-    board_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ConflictDeclared:
-    """The declared conflict.
-
-    ``already_declared``: nothing new was recorded; ``vote_withdrawn``: the member's vote in the
-    current round no longer counts; ``case_id``: the case's row id; ``conflict_id``: the
-    conflict's row id (None when already declared).
-    """
-
-    case: CaseRef
-    already_declared: bool
-    vote_withdrawn: bool
-    counts: VoteCounts
-    case_id: int
-    conflict_id: int | None = None
-    member: str = ""
-
-
-def declare_conflict(
-    cmd: DeclareConflict,
-    *,
-    uow: UnitOfWork,
-    now: datetime,
-) -> ConflictDeclared:
-    """Record a member's conflict; from then on they do not vote on the case (002 §2.1).
-
-    A conflict declared already changes nothing.
-    """
-    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
-    if ctx.member is None:
-        raise NotAllowed("Only members declare conflicts.")
-    if ctx.case.state is CaseState.CLOSED:
-        raise InvalidTransition(f"{ctx.case.reference} is closed.")
-    reason = require_reason(cmd.reason)
-    check_lengths({TextField.REASON: reason})
-    if uow.conflicts.find(ctx.case.id, ctx.member.id) is not None:
-        return ConflictDeclared(
-            case_ref(ctx.case, ctx.board), True, False, vote_counts(uow, ctx), ctx.case.id
-        )
-    voted = any(
-        b.member_id == ctx.member.id
-        for b in uow.ballots.current(ctx.case.id, ctx.case.voting_round)
-    )
-    withdrawn = voted and ctx.case.state is CaseState.VOTING
-    conflict = ConflictRow(
-        case_id=ctx.case.id, member_id=ctx.member.id, reason=reason, declared_at=now
-    )
-    uow.conflicts.add(conflict)
-    audit(
-        uow,
-        ctx,
-        now,
-        "conflict_declared",
-        entity="conflict",
-        entity_id=conflict.id,
-        after={
-            "member": ctx.member.slack_id,
-            "member_name": ctx.member.name,
-            "reason_sha256": digest(reason),
-            "vote_withdrawn": withdrawn,
-        },
-    )
-    declared = ConflictDeclared(
-        case_ref(ctx.case, ctx.board),
-        False,
-        withdrawn,
-        vote_counts(uow, ctx),
-        ctx.case.id,
-        conflict.id,
-        ctx.actor,
-    )
-    uow.changed(declared)
-    uow.commit()
-    return declared
 
 
 @dataclass(frozen=True)

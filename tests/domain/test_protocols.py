@@ -9,15 +9,8 @@ import pytest
 from bot.domain.boards import ReviewType, Role
 from bot.domain.calendar import Nation, WorkingCalendar
 from bot.domain.errors import InvalidInput, ProtocolError
-from bot.domain.protocols import (
-    Direction,
-    Event,
-    Rule,
-    Unit,
-    load_protocol,
-    parse_protocol,
-    preset_names,
-)
+from bot.domain.preset_files import load_protocol, parse_protocol, preset_names
+from bot.domain.protocols import Direction, Event, Rule, Unit
 
 VALID = """\
 [protocol]

@@ -93,13 +93,30 @@ def case_state(uow_factory) -> CaseState:
         return uow.session.exec(select(CaseRow)).one().state
 
 
-def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_once(
-    app, slack_api, voting, uow_factory, clock, tick, caplog
-):
+def close_while_slack_answers_500(app, slack_api, ref: str, caplog) -> None:
+    """Close the vote as the chair while Slack answers 500 to each of its 3 messages, once."""
     # 3 messages, each failed once: the client does not resend a post Slack may have taken
     slack_api.fail_next("chat.postMessage", status=500, times=3)
     with caplog.at_level(logging.INFO):  # slack_sdk bodies (DEBUG) are floored by bot.logs
-        click(app, slack_api, ActionId.CLOSE_VOTING, voting, PRIYA)
+        click(app, slack_api, ActionId.CLOSE_VOTING, ref, PRIYA)
+
+
+def assert_every_vote_by_name_with_record_decision(to_grace: dict) -> None:
+    """Assert the decision-maker's DM names every voter and rationale and offers the decision."""
+    sections = [b["text"]["text"] for b in to_grace["blocks"] if b["type"] == "section"]
+    assert sections[1:4] == [
+        "*Ben Okafor* (Surrey County Council): Statutory review\nCriteria met.",
+        "*Priya Raman* (Surrey Police): Statutory review\nSerious harm, agencies involved.",
+        "*Ana Kowalski* (Surrey County Council Children's Services): No further action "
+        "(dissent)\nAlready learned from.",
+    ]
+    assert to_grace["blocks"][-1]["elements"][0]["action_id"] == ActionId.RECORD_DECISION
+
+
+def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_once(
+    app, slack_api, voting, uow_factory, clock, tick, caplog
+):
+    close_while_slack_answers_500(app, slack_api, voting, caplog)
     assert "Slack chat.postMessage to D0GRA00005 failed: http_500" in caplog.text
     assert [word for word in (SUBJECT, "Okafor", "Criteria met") if word in caplog.text] == []
 
@@ -139,14 +156,7 @@ def test_a_close_slack_answers_500_is_kept_and_a_later_tick_sends_each_message_o
         dm_channel(PRIYA),
         CHANNEL_ID,
     ]
-    sections = [b["text"]["text"] for b in to_grace["blocks"] if b["type"] == "section"]
-    assert sections[1:4] == [
-        "*Ben Okafor* (Surrey County Council): Statutory review\nCriteria met.",
-        "*Priya Raman* (Surrey Police): Statutory review\nSerious harm, agencies involved.",
-        "*Ana Kowalski* (Surrey County Council Children's Services): No further action "
-        "(dissent)\nAlready learned from.",
-    ]
-    assert to_grace["blocks"][-1]["elements"][0]["action_id"] == ActionId.RECORD_DECISION
+    assert_every_vote_by_name_with_record_decision(to_grace)
     assert ActionId.RECORD_DECISION not in json.dumps(to_priya)
     assert notice["text"] == (
         f"Voting on {voting} (Child A) has closed: Statutory review, 3 of 4 voted."
