@@ -339,6 +339,7 @@ def board(
     now = clock.now()
     key = (
         engine.dialect.name,
+        engine.url.database or "",  # kept tables live in that database (a test may make its own)
         str(board_file),
         board_file.read_text(),
         now.isoformat(),
