@@ -56,8 +56,14 @@ def pg_url() -> str | None:
 
 
 def with_schema(url: str, schema: str) -> str:
-    """Return ``url`` with its connections' search_path set to ``schema``."""
-    parsed = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    """Return ``url`` with its connections' search_path set to ``schema``.
+
+    Commits do not wait for the WAL to reach the disk (``synchronous_commit=off``): what a
+    transaction sees and when is unchanged, only a server crash could lose the last commits,
+    and each commit takes about 0.3 ms instead of 1-3 ms on this shared disk.
+    """
+    options = f"-csearch_path={schema} -csynchronous_commit=off"
+    parsed = make_url(url).update_query_dict({"options": options})
     return parsed.render_as_string(hide_password=False)
 
 
