@@ -13,7 +13,8 @@ Fixtures (use them by name):
 - ``clock``: a :class:`bot.clock.FixedClock` at Monday 2 March 2026, 10:00 Europe/London.
 - ``board_file``: the path of ``examples/board.toml``.
 - ``board``: ``examples/board.toml`` synced into the database; the first board's
-  :class:`bot.domain.board_file.BoardConfig` (its members in ``board.members``).
+  :class:`bot.domain.board_file.BoardConfig` (its members in ``board.members``). The first sync
+  into an empty database is kept, and the next empty databases get the rows it wrote.
 - ``backend``: ``"sqlite"`` or ``"postgres"``, for tests that need to know.
 
 Tests marked ``postgres`` (or parametrised on the postgres backend) skip without
