@@ -13,7 +13,8 @@ Fixtures (use them by name):
 - ``clock``: a :class:`bot.clock.FixedClock` at Monday 2 March 2026, 10:00 Europe/London.
 - ``board_file``: the path of ``examples/board.toml``.
 - ``board``: ``examples/board.toml`` synced into the database; the first board's
-  :class:`bot.domain.board_file.BoardConfig` (its members in ``board.members``).
+  :class:`bot.domain.board_file.BoardConfig` (its members in ``board.members``). The first sync
+  into an empty database is kept, and the next empty databases get the rows it wrote.
 - ``backend``: ``"sqlite"`` or ``"postgres"``, for tests that need to know.
 
 Tests marked ``postgres`` (or parametrised on the postgres backend) skip without
@@ -58,9 +59,9 @@ def pg_url() -> str | None:
 def with_schema(url: str, schema: str) -> str:
     """Return ``url`` with its connections' search_path set to ``schema``.
 
-    Commits do not wait for the write-ahead log to reach the disk (``synchronous_commit=off``):
-    a test database is thrown away, so a crash could lose nothing worth keeping, and most of a
-    PostgreSQL test's time was spent waiting for those flushes.
+    Commits do not wait for the WAL to reach the disk (``synchronous_commit=off``): what a
+    transaction sees and when is unchanged, only a server crash could lose the last commits,
+    and each commit takes about 0.3 ms instead of 1-3 ms on this shared disk.
     """
     options = f"-csearch_path={schema} -csynchronous_commit=off"
     parsed = make_url(url).update_query_dict({"options": options})

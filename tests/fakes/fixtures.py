@@ -4,7 +4,9 @@ Registered for the whole suite with ``pytest_plugins = ["tests.fakes.fixtures"]`
 ``tests/conftest.py``. Fixtures:
 
 - ``slack_api``: a running :class:`~tests.fakes.slack_api.FakeSlackApi`; the test fails at
-  teardown if the bot made any call Slack would refuse (``slack_api.violations``).
+  teardown if the bot made any call Slack would refuse (``slack_api.violations``). The fake's
+  failures are counted, not timed, so with it the client's retries do not sleep for real
+  (``no_sdk_sleep``); a test can still record those sleeps by patching the same attribute.
 - ``slack_settings``: :class:`~bot.config.Settings` with test tokens, the signing secret of
   :mod:`tests.fakes.signing` and ``SLACK_API_URL`` at the fake.
 - ``make_bolt_app``: builds the real app with ``create_app`` against the fake; pass
@@ -35,8 +37,12 @@ APP_TOKEN = "xapp-1-A0CASEDESK-0000000000000-casedesktestapptoken"
 
 
 @pytest.fixture
-def slack_api() -> Iterator[FakeSlackApi]:
-    """Run the fake Slack Web API for one test; fail the test on any call Slack would refuse."""
+def slack_api(no_sdk_sleep: None) -> Iterator[FakeSlackApi]:
+    """Run the fake Slack Web API for one test; fail the test on any call Slack would refuse.
+
+    A 429's ``Retry-After`` or a 5xx from the fake is not slept out: the fake fails the next
+    calls it was told to fail however soon they come, and sleeping cost the suite 20 s.
+    """
     with FakeSlackApi() as fake:
         yield fake
     assert not fake.violations, "calls Slack would refuse:\n" + "\n".join(fake.violations)
