@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.board_config import BoardConfig
 from bot.domain.boards import STATUTORY_BY_KIND, BoardKind, ReviewType, Role
-from bot.domain.cases import CaseState, Trigger
+from bot.domain.cases import CaseState
 from bot.domain.errors import FieldsRefused, InvalidInput, NotFound
 from bot.domain.limits import TextField, check_lengths
 from bot.domain.protocols import Event
@@ -25,8 +25,8 @@ from bot.services.common import (
     deadline_view,
     due_summary,
     member_on,
-    move,
     start_deadlines,
+    start_voting_round,
     today_of,
 )
 from bot.services.views import CaseRef, DeadlineView
@@ -198,16 +198,7 @@ def _audit_referral(
 
 def _open_voting_on_referral(uow: UnitOfWork, ctx: CaseContext, now: datetime) -> None:
     """Open the first round of voting at once, as the board's standing rule says."""
-    before, after = move(ctx, Trigger.OPEN_VOTING, now)
-    ctx.case.voting_round += 1
-    audit(
-        uow,
-        ctx,
-        now,
-        "voting_opened",
-        before={"state": before},
-        after={"state": after, "round": ctx.case.voting_round, "rule": "open_voting_on_referral"},
-    )
+    start_voting_round(uow, ctx, now, rule="open_voting_on_referral")
 
 
 def _check_referral(cmd: ReferCase, kind: BoardKind, today: date, referred_on: date) -> None:

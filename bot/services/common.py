@@ -185,6 +185,23 @@ def move(ctx: CaseContext, trigger: Trigger, now: datetime) -> tuple[CaseState, 
     return before, after
 
 
+def start_voting_round(uow: UnitOfWork, ctx: CaseContext, now: datetime, **why: Any) -> None:
+    """Open the case's next voting round and audit it (``why``: extra audit fields, e.g. a rule).
+
+    Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting.
+    """
+    before, after = move(ctx, Trigger.OPEN_VOTING, now)
+    ctx.case.voting_round += 1
+    audit(
+        uow,
+        ctx,
+        now,
+        "voting_opened",
+        before={"state": before},
+        after={"state": after, "round": ctx.case.voting_round, **why},
+    )
+
+
 def audit(
     uow: UnitOfWork,
     ctx: CaseContext,

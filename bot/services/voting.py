@@ -29,6 +29,7 @@ from bot.services.common import (
     due_summary,
     move,
     start_deadlines,
+    start_voting_round,
     today_of,
 )
 from bot.services.conflicts import ConflictDeclared, DeclareConflict, declare_conflict
@@ -73,16 +74,7 @@ def open_voting(cmd: OpenVoting, *, uow: UnitOfWork, now: datetime) -> VotingOpe
     """Open a new voting round. Source: 002_0ceef0fde733de82.txt §1.2; PRODUCT.md §Voting."""
     ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
     ctx.require({Role.CHAIR}, "open voting")
-    before, after = move(ctx, Trigger.OPEN_VOTING, now)
-    ctx.case.voting_round += 1
-    audit(
-        uow,
-        ctx,
-        now,
-        "voting_opened",
-        before={"state": before},
-        after={"state": after, "round": ctx.case.voting_round},
-    )
+    start_voting_round(uow, ctx, now)
     today = today_of(now)
     step = set(ctx.board.step_rules.get(Trigger.CLOSE_VOTING, ()))
     due = [d for d in uow.deadlines.of_case(ctx.case.id) if d.rule_id in step]
