@@ -8,9 +8,8 @@ log (``audit_events``) is insert-only: triggers refuse UPDATE and DELETE on both
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import DDL, JSON, Index, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.domain.boards import BoardKind, ReviewType, Role
@@ -20,32 +19,14 @@ from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome, Methodology
 from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation, VoteVisibility
-from store.types import StrEnumType, TZDateTime
+from store.audit_tables import AuditEventRow, AuditHeadRow
+from store.columns import enum_column as _enum
+from store.columns import fk as _fk
+from store.columns import metadata
+from store.columns import when as _when
+from store.types import StrEnumType
 
-metadata = SQLModel.metadata
-# Constraint names the same on every database, so later migrations can name what they alter.
-metadata.naming_convention = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _when(*, nullable: bool = False) -> Any:
-    return Field(default=None, sa_type=TZDateTime, nullable=nullable)
-
-
-def _enum(kind: type, *, nullable: bool = False, length: int = 32) -> Any:
-    return Field(default=None, sa_type=StrEnumType(kind, length), nullable=nullable)
-
-
-def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
-    length = 64 if target == "boards.id" else None  # string keys get the board id's length
-    return Field(
-        default=None, foreign_key=target, nullable=nullable, index=index, max_length=length
-    )
+__all__ = ["AuditEventRow", "AuditHeadRow", "metadata"]
 
 
 class BoardRow(SQLModel, table=True):
@@ -66,6 +47,9 @@ class BoardRow(SQLModel, table=True):
     vote_visibility: VoteVisibility = _enum(VoteVisibility)
     quorum: str = Field(default="majority", max_length=16)
     open_voting_on_referral: bool = False
+    # A "no review" decision closes the case (True) or leaves it decided for the business
+    # manager to close (False).
+    close_on_no_review: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     reference_prefixes: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     rule_events: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     step_rules: dict[str, list[str]] = Field(default_factory=dict, sa_type=JSON)
@@ -131,6 +115,10 @@ class CaseRow(SQLModel, table=True):
     )
     referred_by: str = Field(max_length=32)
     voting_round: int = 0
+    # The member who answers for the case's rules owned by the role ``member`` (set by the
+    # business manager; until then, the business managers do).
+    lead_member: str | None = Field(default=None, max_length=32)
+    closed_reason: str | None = Field(default=None, sa_type=Text)  # why it closed, once closed
     card_channel: str | None = Field(default=None, max_length=32)
     card_ts: str | None = Field(default=None, max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=255, unique=True)
@@ -161,6 +149,7 @@ class CaseDateRow(SQLModel, table=True):
     occurred_on: date
     recorded_at: datetime = _when()
     recorded_by: str = Field(max_length=32)
+    note: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 class ReviewConversionRow(SQLModel, table=True):
@@ -230,12 +219,19 @@ class ConflictRow(SQLModel, table=True):
 
 
 class DecisionRow(SQLModel, table=True):
-    """The decision-maker's decision; one per case. Source: 002 §1.2."""
+    """The decision-maker's decision and its revisions: the highest ``revision`` stands.
+
+    A revised decision (after peer challenge or the National Panel's view, 003 §4.6) is a new
+    row; the earlier one stays, marked ``superseded_at``. Source: 002 §1.2.
+    """
 
     __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("case_id", "revision", name="uq_decisions_case_revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", unique=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    superseded_at: datetime | None = _when(nullable=True)
     outcome: DecisionOutcome = _enum(DecisionOutcome)
     review_type: ReviewType | None = _enum(ReviewType, nullable=True)
     methodology: Methodology | None = _enum(Methodology, nullable=True)
@@ -266,6 +262,7 @@ class DeadlineRow(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
     source: str = Field(sa_type=Text)
     paused_on: date | None = None
+    occurrence: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # recurring: nth
     information_request_id: int | None = _fk("information_requests.id", nullable=True)
     completed_at: datetime | None = _when(nullable=True)
     completed_by: str | None = Field(default=None, max_length=32)
@@ -323,65 +320,3 @@ class OutboxRow(SQLModel, table=True):
     # Whether Slack may have taken it though no success came back (a send under way when its
     # sender died, a connection dropped after the request): looked up before it is sent again.
     uncertain: bool = False
-
-
-class AuditEventRow(SQLModel, table=True):
-    """One audited action, hash-chained to the one before it in its chain (insert-only)."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_chain_seq"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    chain: str = Field(max_length=64)
-    seq: int
-    at: datetime = _when()
-    actor: str = Field(max_length=64)
-    actor_name: str = Field(default="", max_length=200)
-    board_id: str | None = Field(default=None, max_length=64)
-    case_id: int | None = _fk("cases.id", nullable=True, index=True)
-    case_reference: str | None = Field(default=None, max_length=40)
-    action: str = Field(max_length=64)
-    entity: str = Field(max_length=40)
-    entity_id: str = Field(default="", max_length=64)
-    before: str = Field(default="{}", sa_type=Text)  # canonical JSON
-    after: str = Field(default="{}", sa_type=Text)  # canonical JSON
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
-
-
-class AuditHeadRow(SQLModel, table=True):
-    """The last event of each audit chain: locked while appending, checked by verify."""
-
-    __tablename__ = "audit_heads"
-
-    chain: str = Field(primary_key=True, max_length=64)
-    seq: int = 0
-    hash: str = Field(max_length=64)
-
-
-# -- the audit log refuses UPDATE and DELETE (created with the table, and by migration 0001) -----
-
-AUDIT_GUARD_SQLITE = (
-    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit_events is insert-only'); END",
-    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit_events is insert-only'); END",
-)
-AUDIT_GUARD_POSTGRESQL = (
-    "CREATE FUNCTION audit_events_insert_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'audit_events is insert-only'; END $$",
-    "CREATE TRIGGER audit_events_insert_only BEFORE UPDATE OR DELETE ON audit_events "
-    "FOR EACH ROW EXECUTE FUNCTION audit_events_insert_only()",
-)
-
-for _sql in AUDIT_GUARD_SQLITE:
-    event.listen(AuditEventRow.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
-for _sql in AUDIT_GUARD_POSTGRESQL:
-    event.listen(
-        AuditEventRow.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql")
-    )
-event.listen(
-    AuditEventRow.__table__,
-    "after_drop",
-    DDL("DROP FUNCTION IF EXISTS audit_events_insert_only()").execute_if(dialect="postgresql"),
-)

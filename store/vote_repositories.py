@@ -121,8 +121,22 @@ class DecisionRepository(Repository):
     """Decisions: at most one per case (a unique key)."""
 
     def of_case(self, case_id: int) -> DecisionRow | None:
-        """Return the case's decision, if recorded."""
-        return self.session.exec(select(DecisionRow).where(DecisionRow.case_id == case_id)).first()
+        """Return the case's standing decision (its latest revision), if recorded."""
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.case_id == case_id)
+            .order_by(col(DecisionRow.revision).desc())
+        )
+        return self.session.exec(query).first()
+
+    def history(self, case_id: int) -> list[DecisionRow]:
+        """Return every decision recorded on the case, the first first (revisions after)."""
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.case_id == case_id)
+            .order_by(col(DecisionRow.revision))
+        )
+        return list(self.session.exec(query))
 
     def by_idempotency_key(self, key: str) -> DecisionRow | None:
         """Return the decision a redelivered submission already recorded."""

@@ -35,6 +35,39 @@ class Event(StrEnum):
     PUBLICATION = "publication"
     INFORMATION_REQUEST = "information_request"
     COMPLAINT = "complaint"
+    PUBLISHED = "published"  # the day the report was actually published (``publication``: planned)
+    COMPLAINT_ESCALATED = "complaint_escalated"  # an unsatisfied complainant came back
+    ACTION_PLAN = "action_plan"  # the day the action plan was agreed
+
+    @property
+    def label(self) -> str:
+        """Return the event as a board manager would say it."""
+        return _EVENT_LABELS[self]
+
+    @property
+    def is_planned(self) -> bool:
+        """Return whether the event is planned ahead, so its date may be in the future."""
+        return self in PLANNED_EVENTS
+
+
+_EVENT_LABELS = {
+    Event.REFERRAL: "referral received",
+    Event.NOTIFICATION: "notification received",
+    Event.AWARE: "became aware of the incident",
+    Event.MEETING: "sub-group meeting",
+    Event.RECOMMENDATION: "sub-group recommendation",
+    Event.DECISION: "decision",
+    Event.INITIATION: "review commissioned",
+    Event.PUBLICATION: "planned publication",
+    Event.INFORMATION_REQUEST: "information requested from agencies",
+    Event.COMPLAINT: "complaint received",
+    Event.PUBLISHED: "report published",
+    Event.COMPLAINT_ESCALATED: "complaint escalated",
+    Event.ACTION_PLAN: "action plan agreed",
+}
+
+PLANNED_EVENTS = frozenset({Event.PUBLICATION, Event.MEETING})
+"""Events recorded ahead of the day (a planned publication, a meeting); the rest have happened."""
 
 
 class Unit(StrEnum):

@@ -41,7 +41,8 @@ from bot.services.deadlines import (
 from bot.services.decisions import DecisionRecorded
 from bot.services.homes import HomeOpened
 from bot.services.information import InformationRequested, InformationReturned
-from bot.services.lifecycle import CaseAdvanced, KeyDateRecorded
+from bot.services.key_dates import KeyDateRecorded
+from bot.services.lifecycle import CaseAdvanced
 from bot.services.queries import board_member_ids
 from bot.services.views import CaseRef
 from bot.services.voting import VoteCast, VotingClosed, VotingOpened

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.boards import Role
 from bot.domain.cases import CaseState, Trigger
-from bot.domain.deadlines import DeadlineStatus
 from bot.domain.decisions import DecisionOutcome
 from bot.domain.errors import InvalidInput, InvalidTransition
 from bot.domain.protocols import Event
@@ -42,8 +40,8 @@ from store.uow import UnitOfWork
 
 __all__ = [
     "MANAGERS", "AdvanceCase", "CaseAdvanced", "InformationRequested", "InformationReturned",
-    "KeyDateRecorded", "RecordInformationReturn", "RecordKeyDate", "RequestInformation",
-    "advance_case", "record_information_return", "record_key_date", "request_information",
+    "RecordInformationReturn", "RequestInformation",
+    "advance_case", "record_information_return", "request_information",
 ]  # fmt: skip
 
 _STEP_EVENTS = {Trigger.COMMISSION_REVIEW: Event.INITIATION, Trigger.PUBLISH: Event.PUBLICATION}
@@ -142,82 +140,3 @@ def _check_step(uow: UnitOfWork, ctx: CaseContext, trigger: Trigger) -> None:
                 f"{ctx.case.reference} still has {len(unsettled)} deadline(s) open or paused; "
                 "mark them done before closing it."
             )
-
-
-@dataclass(frozen=True)
-class RecordKeyDate:
-    """Record the day an event happened (a meeting, a complaint, a planned publication...)."""
-
-    case_ref: str
-    actor: str
-    event: Event
-    on: date
-    board_id: str | None = None
-
-
-@dataclass(frozen=True)
-class KeyDateRecorded:
-    """The key date, the one it replaced, and the deadlines started or moved."""
-
-    case: CaseRef
-    event: Event
-    on: date
-    previous: date | None
-    deadlines: tuple[DeadlineView, ...]
-
-
-_OWN_STEPS = {
-    Event.RECOMMENDATION: "close voting",
-    Event.DECISION: "record the decision",
-    Event.INFORMATION_REQUEST: "request information",
-}
-
-
-def record_key_date(cmd: RecordKeyDate, *, uow: UnitOfWork, now: datetime) -> KeyDateRecorded:
-    """Set a key date and start (or move) the deadlines that count from it.
-
-    Open deadlines counting from the event are recounted from the new date; extended, paused or
-    settled ones keep their dates (a person chose those).
-    """
-    if cmd.event in _OWN_STEPS:
-        raise InvalidInput(f"That date is set when you {_OWN_STEPS[cmd.event]}.")
-    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
-    ctx.require({Role.BUSINESS_MANAGER}, "record key dates")
-    calendar, today = board_calendar(ctx.board), today_of(now)
-    previous = uow.cases.set_date(ctx.case.id, cmd.event, cmd.on, now=now, actor=ctx.actor)
-    rules = {r.id: r for r in ctx.board.load_protocol().rules}
-    moved = []
-    for row in uow.deadlines.of_case(ctx.case.id):
-        rule = rules.get(row.rule_id)
-        if (
-            row.event is cmd.event
-            and row.status is DeadlineStatus.OPEN
-            and rule
-            and row.event_date != cmd.on
-        ):
-            row.event_date, row.updated_at = cmd.on, now
-            row.due_on = row.original_due_on = rule.due(cmd.on, calendar)
-            moved.append(row)
-    created = start_deadlines(uow, ctx, {cmd.event: cmd.on}, now)
-    audit(
-        uow,
-        ctx,
-        now,
-        "key_date_recorded",
-        before={cmd.event.value: previous},
-        after={
-            cmd.event.value: cmd.on,
-            "deadlines": due_summary(created),
-            "moved": due_summary(moved),
-        },
-    )
-    recorded = KeyDateRecorded(
-        case_ref(ctx.case, ctx.board),
-        cmd.event,
-        cmd.on,
-        previous,
-        tuple(deadline_view(d, ctx.case, calendar, today) for d in [*moved, *created]),
-    )
-    uow.changed(recorded)
-    uow.commit()
-    return recorded

@@ -16,6 +16,34 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # A batch alteration copies a table, drops it and renames the copy; with foreign keys on,
+        # dropping a table others refer to (boards, cases) fails. The pragma is a no-op inside a
+        # transaction, so it is set before Alembic begins one, and set back after.
+        _pragma(connection, "foreign_keys=OFF")
+        try:
+            _configure_and_run(connection)
+        finally:
+            _pragma(connection, "foreign_keys=ON")
+        return
+    _configure_and_run(connection)
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    """Set a SQLite pragma on the driver's connection, outside any transaction.
+
+    Through SQLAlchemy the pragma would run inside the transaction it begins, and do nothing.
+    """
+    if connection.in_transaction():
+        connection.commit()
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {setting}")
+    finally:
+        cursor.close()
+
+
+def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

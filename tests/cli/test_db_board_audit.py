@@ -63,7 +63,7 @@ def synced(cli, empty_database_url) -> str:
 def test_db_upgrade_migrates_an_empty_database_and_says_to_which_revision(cli):
     status, out, _ = cli("db", "upgrade")
     again = cli("db", "upgrade")
-    assert status == 0 and out.strip().endswith("is at revision 0005")
+    assert status == 0 and out.strip().endswith("is at revision 0006")
     assert again[0] == 0 and again[1] == out
 
 

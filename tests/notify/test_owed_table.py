@@ -17,7 +17,7 @@ from bot.domain.protocols import Event
 from bot.domain.votes import Recommendation
 from bot.notify.kinds import Kind
 from bot.notify.owed import OWED, card, first_card, owe_changes
-from bot.services import cases, conversion, deadlines, decisions, lifecycle, voting
+from bot.services import cases, conversion, deadlines, decisions, key_dates, lifecycle, voting
 from bot.services.homes import HomeOpened
 from bot.services.queries import board_member_ids
 from store.models import OutboxRow
@@ -137,7 +137,7 @@ def test_each_use_case_that_changes_a_case_owes_its_card_and_the_homes_it_change
     step(deadlines.mark_done, deadlines.MarkDone(first.id, BEN))
     step(cases.update_case_details, cases.UpdateCaseDetails(ref, BEN, summary="Corrected."))
     today = clock.today()
-    step(lifecycle.record_key_date, lifecycle.RecordKeyDate(ref, BEN, Event.MEETING, today))
+    step(key_dates.record_key_date, key_dates.RecordKeyDate(ref, BEN, Event.MEETING, today))
     convert = conversion.ConvertReview(ref, BEN, ReviewType.LCSPR, "Now a local review.")
     step(conversion.convert_review, convert)
     step(

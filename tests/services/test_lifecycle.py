@@ -17,14 +17,13 @@ from bot.services.cases import ReferCase, refer_case
 from bot.services.conversion import ConvertReview, convert_review
 from bot.services.deadlines import MarkDone, mark_done
 from bot.services.decisions import RecordDecision, record_decision
+from bot.services.key_dates import RecordKeyDate, record_key_date
 from bot.services.lifecycle import (
     AdvanceCase,
     RecordInformationReturn,
-    RecordKeyDate,
     RequestInformation,
     advance_case,
     record_information_return,
-    record_key_date,
     request_information,
 )
 from tests.services.conftest import BEN, GRACE, PRIYA, SURREY, TOM, payload

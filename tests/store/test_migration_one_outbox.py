@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alembic import command
 from slack_sdk import WebClient
 from sqlalchemy import bindparam, text
 from sqlmodel import col, select
@@ -18,7 +19,7 @@ from bot.services.cases import ReferCase, refer_case
 from bot.services.voting import OpenVoting, open_voting
 from bot.slack.gateway import SlackGateway
 from store.db import make_engine
-from store.migrate import upgrade
+from store.migrate import alembic_config, upgrade
 from store.models import OutboxRow
 from store.types import TZDateTime
 from store.uow import make_uow_factory
@@ -30,9 +31,12 @@ BEN, PRIYA, TOM = "U0BEN00001", "U0PRI00002", "U0TOM00003"
 
 
 def _at_0004(url: str) -> tuple[int, int, list[str], list[str]]:
-    """Upgrade to 0004 and refer a case; return its id, its first deadline's id, the holders of
-    that deadline's owner role, and those with the chair (whom an escalation goes to)."""
-    upgrade(url, "0004")
+    """Refer a case and downgrade to 0004; return its id, its first deadline's id, the holders of
+    that deadline's owner role, and those with the chair (whom an escalation goes to).
+
+    The case is written by today's code at head (its models are head's), then the database is
+    taken down to 0004, as it was before the one outbox."""
+    upgrade(url)
     engine = make_engine(url)
     uow_factory = make_uow_factory(engine)
     with uow_factory() as uow:
@@ -54,7 +58,9 @@ def _at_0004(url: str) -> tuple[int, int, list[str], list[str]]:
         ).one()
         owners = [r[0] for r in conn.execute(holders, {"roles": [role]})]
         escalated = [r[0] for r in conn.execute(holders, {"roles": [role, "chair"]})]
+        conn.execute(text("DELETE FROM outbox"))  # 0004's rows are the ones the test writes
     engine.dispose()
+    command.downgrade(alembic_config(url), "0004")
     return case_id, deadline_id, owners, escalated
 
 

@@ -27,7 +27,7 @@ def test_upgrading_an_empty_database_to_head_leaves_no_difference_from_the_model
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, metadata)
         assert diff == []
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision() == "0006"
         assert set(inspect(engine).get_table_names()) == set(metadata.tables) | {"alembic_version"}
     finally:
         engine.dispose()

@@ -1,0 +1,105 @@
+"""Key dates: the day an event happened (or will), and the deadlines counting from it.
+
+Recording a date creates the deadlines that count from it; correcting one moves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain.boards import Role
+from bot.domain.deadlines import DeadlineStatus
+from bot.domain.errors import InvalidInput
+from bot.domain.protocols import Event
+from bot.services.common import (
+    audit,
+    board_calendar,
+    case_context,
+    case_ref,
+    deadline_view,
+    due_summary,
+    start_deadlines,
+    today_of,
+)
+from bot.services.views import CaseRef, DeadlineView
+from store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RecordKeyDate:
+    """Record the day an event happened (a meeting, a complaint, a planned publication...)."""
+
+    case_ref: str
+    actor: str
+    event: Event
+    on: date
+    board_id: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyDateRecorded:
+    """The key date, the one it replaced, and the deadlines started or moved."""
+
+    case: CaseRef
+    event: Event
+    on: date
+    previous: date | None
+    deadlines: tuple[DeadlineView, ...]
+
+
+_OWN_STEPS = {
+    Event.RECOMMENDATION: "close voting",
+    Event.DECISION: "record the decision",
+    Event.INFORMATION_REQUEST: "request information",
+}
+
+
+def record_key_date(cmd: RecordKeyDate, *, uow: UnitOfWork, now: datetime) -> KeyDateRecorded:
+    """Set a key date and start (or move) the deadlines that count from it.
+
+    Open deadlines counting from the event are recounted from the new date; extended, paused or
+    settled ones keep their dates (a person chose those).
+    """
+    if cmd.event in _OWN_STEPS:
+        raise InvalidInput(f"That date is set when you {_OWN_STEPS[cmd.event]}.")
+    ctx = case_context(uow, cmd.case_ref, cmd.actor, cmd.board_id, for_update=True)
+    ctx.require({Role.BUSINESS_MANAGER}, "record key dates")
+    calendar, today = board_calendar(ctx.board), today_of(now)
+    previous = uow.cases.set_date(ctx.case.id, cmd.event, cmd.on, now=now, actor=ctx.actor)
+    rules = {r.id: r for r in ctx.board.load_protocol().rules}
+    moved = []
+    for row in uow.deadlines.of_case(ctx.case.id):
+        rule = rules.get(row.rule_id)
+        if (
+            row.event is cmd.event
+            and row.status is DeadlineStatus.OPEN
+            and rule
+            and row.event_date != cmd.on
+        ):
+            row.event_date, row.updated_at = cmd.on, now
+            row.due_on = row.original_due_on = rule.due(cmd.on, calendar)
+            moved.append(row)
+    created = start_deadlines(uow, ctx, {cmd.event: cmd.on}, now)
+    audit(
+        uow,
+        ctx,
+        now,
+        "key_date_recorded",
+        before={cmd.event.value: previous},
+        after={
+            cmd.event.value: cmd.on,
+            "deadlines": due_summary(created),
+            "moved": due_summary(moved),
+        },
+    )
+    recorded = KeyDateRecorded(
+        case_ref(ctx.case, ctx.board),
+        cmd.event,
+        cmd.on,
+        previous,
+        tuple(deadline_view(d, ctx.case, calendar, today) for d in [*moved, *created]),
+    )
+    uow.changed(recorded)
+    uow.commit()
+    return recorded
