@@ -31,6 +31,11 @@ class CallbackId(StrEnum):
     DECISION_MODAL = "decision_modal"
     EXTEND_MODAL = "extend_modal"
     ERROR_MODAL = "error_modal"
+    DATE_MODAL = "date_modal"  # record (or correct) when something happened
+    STAGE_MODAL = "stage_modal"  # move a case to its next stage
+    REVISE_MODAL = "revise_modal"  # revise a recorded decision
+    EDIT_MODAL = "edit_modal"  # correct a case's details
+    CONVERT_MODAL = "convert_modal"  # change a case's review type
     HOME = "home"
 
 
@@ -50,6 +55,10 @@ class ActionId(StrEnum):
     CLOSE_VOTING = "close_voting"
     CLOSE_VOTING_WITHOUT_QUORUM = "close_voting_without_quorum"
     RECORD_DECISION = "record_decision"
+    # case card after the decision: the business manager's and the decision-maker's buttons
+    RECORD_DATE = "record_date"
+    NEXT_STAGE = "next_stage"
+    REVISE_DECISION = "revise_decision"
     # reminders (DMs and the digest)
     MARK_DONE = "mark_done"
     EXTEND = "extend"
@@ -91,6 +100,21 @@ class BlockId(StrEnum):
     CASE_SUMMARY = "case_summary"
     VOTE_ACTIONS = "vote_actions"
     CHAIR_ACTIONS = "chair_actions"
+    CASE_ACTIONS = "case_actions"  # Record a date, Next stage, Revise the decision
+    # record a date modal
+    DATE_EVENT = "date_event"
+    DATE_ON = "date_on"
+    DATE_NOTE = "date_note"
+    # stage modal
+    STAGE = "stage"
+    STAGE_REASON = "stage_reason"
+    # revise modal (with OUTCOME, DECISION_REVIEW_TYPE, METHODOLOGY, REASONS, DECISION_DATE)
+    REVISION_REASONS = "revision_reasons"
+    # edit and convert modals (with PSEUDONYM, SUMMARY, REVIEW_TYPE, INCIDENT_DATE, AWARE_DATE)
+    REFERRAL_DATE = "referral_date"  # also the referral modal's "date received"
+    LEAD_MEMBER = "lead_member"
+    CONVERT_TYPE = "convert_type"
+    CONVERT_REASON = "convert_reason"
     REMINDER_ACTIONS = "reminder_actions"
     # help and errors
     HELP_HEADER = "help_header"
