@@ -152,6 +152,21 @@ class CaseDateRow(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
+class FormerReferenceRow(SQLModel, table=True):
+    """A reference a case had before its review type converted: it still finds the case."""
+
+    __tablename__ = "former_references"
+    __table_args__ = (
+        UniqueConstraint("board_id", "reference", name="uq_former_references_board_reference"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: str = _fk("boards.id")
+    reference: str = Field(max_length=40)
+    case_id: int = _fk("cases.id", index=True)
+    replaced_at: datetime = _when()
+
+
 class ReviewConversionRow(SQLModel, table=True):
     """A change of a case's review type (rapid review -> LCSPR, for example)."""
 

@@ -7,6 +7,8 @@
   earlier ones marked ``superseded_at``; existing decisions are revision 1.
 - ``deadlines.occurrence``: the nth occurrence of a recurring rule (1 for every other).
 - ``boards.close_on_no_review``: whether a "no review" decision closes the case (default yes).
+- ``former_references``: the references a case had before its review type converted (a rapid
+  review's RR-2026-001 becoming LCSPR-2026-002); either finds the case.
 
 Revision ID: 0006
 Revises: 0005
@@ -27,6 +29,27 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        'former_references',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('board_id', sa.String(length=64), nullable=False),
+        sa.Column('reference', sa.String(length=40), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('replaced_at', TZDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['board_id'], ['boards.id'], name=op.f('fk_former_references_board_id_boards')
+        ),
+        sa.ForeignKeyConstraint(
+            ['case_id'], ['cases.id'], name=op.f('fk_former_references_case_id_cases')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_former_references')),
+        sa.UniqueConstraint(
+            'board_id', 'reference', name=op.f('uq_former_references_board_reference')
+        ),
+    )
+    op.create_index(
+        op.f('ix_former_references_case_id'), 'former_references', ['case_id'], unique=False
+    )
     with op.batch_alter_table('cases') as batch:
         batch.add_column(sa.Column('lead_member', sa.String(length=32), nullable=True))
         batch.add_column(sa.Column('closed_reason', sa.Text(), nullable=True))
@@ -62,3 +85,5 @@ def downgrade() -> None:
     with op.batch_alter_table('cases') as batch:
         batch.drop_column('closed_reason')
         batch.drop_column('lead_member')
+    op.drop_index(op.f('ix_former_references_case_id'), table_name='former_references')
+    op.drop_table('former_references')
