@@ -102,9 +102,18 @@ class Rule:
     applies_to: frozenset[ReviewType] = frozenset()
     alternative_events: tuple[Event, ...] = ()
     note: str = ""
+    needs_review: bool = False  # only when the standing decision is to review (no "no review")
 
-    def applies(self, review_type: ReviewType | None) -> bool:
-        """Return whether this rule applies to a case of ``review_type`` (None: any)."""
+    def applies(self, review_type: ReviewType | None, *, reviewing: bool | None = None) -> bool:
+        """Return whether this rule applies to a case of ``review_type`` (None: any).
+
+        Args:
+            review_type: the case's review type (None: any).
+            reviewing: whether the standing decision is to review (None: not decided yet). A rule
+                that ``needs_review`` never applies once the decision is "no review".
+        """
+        if self.needs_review and reviewing is False:
+            return False
         return not self.applies_to or review_type is None or review_type in self.applies_to
 
     def due(self, event_date: date, calendar: WorkingCalendar) -> date:
